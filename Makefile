@@ -1,0 +1,37 @@
+# riskattest — one command for the demo, one for the tests. Both install what is missing.
+SWIFT      ?= swift
+CONFIG     ?= release
+BIN         = .build/$(CONFIG)/riskattest
+# Tests run optimised: the crypto tests (thousands of differential checks, aggregated proofs with
+# m = 2048) are far too slow unoptimised. -enable-testing keeps @testable imports working.
+TESTFLAGS   = -c release -Xswiftc -enable-testing
+
+.PHONY: deps build test demo bench clean
+
+# System packages: libsodium and OpenSSL headers, pkg-config, and the openssl CLI (used by the
+# signature interop tests). Installed only when absent, so a fresh Debian machine just works.
+deps:
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1 \
+	    || ! pkg-config --exists libsodium libcrypto 2>/dev/null \
+	    || [ ! -f /usr/include/sodium.h ] || [ ! -f /usr/include/openssl/evp.h ]; then \
+	  echo "installing libsodium-dev libssl-dev pkg-config openssl"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    libsodium-dev libssl-dev pkg-config openssl; \
+	fi
+
+build: deps
+	$(SWIFT) build -c $(CONFIG) --product riskattest
+
+test: deps
+	$(SWIFT) build $(TESTFLAGS) --build-tests
+	$(SWIFT) test $(TESTFLAGS) --skip-build --parallel --num-workers 2
+
+demo: build
+	$(BIN) demo
+
+bench: build
+	$(BIN) bench all
+
+clean:
+	rm -rf .build

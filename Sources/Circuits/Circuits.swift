@@ -1,0 +1,2 @@
+/// Circuits: the statement language and its sound compilation to linear constraints.
+public enum CircuitsInfo { public static let version = "1" }
