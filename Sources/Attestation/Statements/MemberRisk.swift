@@ -1,0 +1,74 @@
+import RiskEngine
+
+/// Per-unit risk of every witness member, from the public snapshot alone.
+///
+/// This is the only place where engine numbers enter the proof system: every metric a circuit
+/// can name is a linear form `Σ_k a_k·x_k (+ Σ_k g_k·(x_k⁺ + x_k⁻)) + c` over witness members,
+/// with `a`, `g` built from these rows. Prover and verifier compute them with the same
+/// deterministic engine, so they agree to the bit.
+struct MemberRisk: Sendable {
+    var value: Double = 0
+    var scenarioValues: [Double]
+    var underlying: Int? = nil          // index into MarketSnapshot.underlyings
+    var delta: Double = 0
+    var gamma: Double = 0
+    var vega: Double = 0
+    var theta: Double = 0
+    var bucket: ExpiryBucket? = nil
+    var notional: Double = 0
+    var funding: Double = 0
+    var tierTable: Int? = nil           // index into WitnessLayout.tierTables
+    var isInstrument = false
+    var isCollateral = false
+    var isMarginWitness = false
+
+    init(scenarios: Int) { scenarioValues = [Double](repeating: 0, count: scenarios) }
+
+    /// Builds the rows for `layout` over `market`.
+    static func rows(layout: WitnessLayout, market: MarketSnapshot, units: UnitRiskTable) -> [MemberRisk] {
+        let s = market.scenarios.count
+        var underlyingIndex: [String: Int] = [:]
+        for (u, und) in market.underlyings.enumerated() { underlyingIndex[und.id] = u }
+        var tableIndex: [String: Int] = [:]
+        for (k, name) in layout.tierTables.enumerated() { tableIndex[name] = k }
+        return layout.roles.map { role in
+            var row = MemberRisk(scenarios: s)
+            switch role {
+            case .instrument(let i):
+                let ur = units.instruments[i]
+                let inst = market.instruments[i]
+                row.isInstrument = true
+                row.value = ur.value
+                row.scenarioValues = ur.scenarioValues
+                row.underlying = underlyingIndex[inst.underlying]
+                row.delta = ur.delta; row.gamma = ur.gamma; row.vega = ur.vega; row.theta = ur.theta
+                row.bucket = ur.expiryBucket
+                row.notional = ur.notional
+                row.funding = ur.fundingPerInterval
+                row.tierTable = tableIndex[inst.tierTable]
+            case .collateral(let j):
+                let ur = units.collateral[j]
+                let asset = market.collateral[j]
+                row.isCollateral = true
+                row.value = ur.value
+                row.scenarioValues = ur.scenarioValues
+                if let u = asset.underlying { row.underlying = underlyingIndex[u]; row.delta = 1 }
+            case .quoteSettlement:
+                row.value = 1
+                row.scenarioValues = [Double](repeating: 1, count: s)
+            case .coinSettlement(let u):
+                let und = market.underlyings[u]
+                row.underlying = u
+                row.delta = 1
+                row.value = und.indexPrice
+                row.scenarioValues = market.scenarios.map { sc in
+                    und.indexPrice * (1 + (sc.priceMoves[und.id] ?? 0))
+                }
+            case .maintenanceMargin(let k), .initialMargin(let k):
+                row.isMarginWitness = true
+                row.tierTable = k
+            }
+            return row
+        }
+    }
+}

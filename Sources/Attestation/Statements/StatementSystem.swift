@@ -1,0 +1,295 @@
+import Circuits
+import RiskEngine
+
+/// Errors turning a circuit and a snapshot into integer constraints. Each names what failed.
+public enum StatementError: Error, Equatable, CustomStringConvertible {
+    case unknownParameter(String)
+    case invalidParameterValue(name: String, value: String)
+    case unknownUnderlying(name: String, line: Int)
+    case unknownScenario(name: String, line: Int)
+    case noScenarios(line: Int)
+    case coefficientOutOfRange(line: Int, member: String)
+    case tooManyConstraints(Int, limit: Int)
+
+    public var description: String {
+        switch self {
+        case .unknownParameter(let n): return "parameter '\(n)' is not declared by the circuit"
+        case .invalidParameterValue(let n, let v): return "parameter '\(n)': '\(v)' is not a valid decimal"
+        case .unknownUnderlying(let n, let l): return "line \(l): underlying '\(n)' is not in the market snapshot"
+        case .unknownScenario(let n, let l): return "line \(l): scenario '\(n)' is not in the snapshot's grid"
+        case .noScenarios(let l): return "line \(l): 'for each scenario' but the snapshot has no scenarios"
+        case .coefficientOutOfRange(let l, let m):
+            return "line \(l): the fixed-point coefficient of \(m) exceeds the soundness bound 2^62"
+        case .tooManyConstraints(let n, let limit): return "the circuit expands to \(n) constraints; the limit is \(limit)"
+        }
+    }
+}
+
+/// One constraint over the witness in integers: `Σ_k plus_k·x_k⁺ + minus_k·x_k⁻ + constant ≥ 0`,
+/// all in slack units of 10⁻¹⁰ (of the constraint's own dimension: quote currency, coin, ...).
+public struct IntegerConstraint: Sendable, Equatable {
+    public var plus: [Int64]
+    public var minus: [Int64]
+    public var constant: Int64
+    /// Source line in the circuit and the readable statement (with the scenario, when expanded).
+    public var line: Int
+    public var text: String
+}
+
+/// The public statement of an attestation: witness layout plus integer constraints, computed from
+/// the snapshot, the compiled circuit and the parameter values alone.
+///
+/// ## Coefficients
+/// A constraint's real-valued form is accumulated in IEEE double in term order: for term
+/// `c · f₁ · … · f_j · atom`, the real multiplier is `Double(c) · f₁ · … · f_j` (public factors
+/// `spot[U]` = the underlying's index price, parameters = their decimal values), and the atom's
+/// per-member row (see SPEC §14) is added times that multiplier. The coefficient of half `x_k^±`
+/// is then `FixedPoint.round(a_k ± … , digits: 10 − unitDigits(k))` — one rounding, the engine's
+/// rule — so the verifier reproduces it bit for bit. Constants use `digits: 10`.
+public struct StatementSystem: Sendable {
+    public static let maxConstraints = 4096
+    /// |coefficient| bound; with ≤ 2^12 members and halves < 2^64 every slack stays below 2^140,
+    /// far from the group order ℓ ≈ 2^252, so a slack can never wrap modulo ℓ.
+    public static let coefficientBound: Int64 = 1 << 62
+
+    public let layout: WitnessLayout
+    public let constraints: [IntegerConstraint]
+    /// Parameter values actually used (declared defaults overridden by `params`), sorted by name.
+    public let parameters: [(name: String, value: String)]
+
+    public init(market: MarketSnapshot, units: UnitRiskTable, circuit: Circuit,
+                params overrides: [String: String]) throws(StatementError) {
+        let layout = WitnessLayout(market: market)
+        let rows = MemberRisk.rows(layout: layout, market: market, units: units)
+        self.layout = layout
+
+        // Parameters: defaults, then overrides; every override must be declared.
+        var values: [String: (text: String, value: Double)] = [:]
+        for p in circuit.params { values[p.name] = (p.defaultValue, Double(p.defaultValue) ?? .nan) }
+        for (name, text) in overrides {
+            guard values[name] != nil else { throw .unknownParameter(name) }
+            guard Self.isDecimal(text), let v = Double(text), v.isFinite else {
+                throw .invalidParameterValue(name: name, value: text)
+            }
+            values[name] = (text, v)
+        }
+        parameters = values.keys.sorted().map { ($0, values[$0]!.text) }
+
+        var underlyingIndex: [String: Int] = [:]
+        for (u, und) in market.underlyings.enumerated() { underlyingIndex[und.id] = u }
+        var scenarioIndex: [String: Int] = [:]
+        for (s, sc) in market.scenarios.enumerated() { scenarioIndex[sc.name] = s }
+
+        var forms = FormBuilder(rows: rows, layout: layout, market: market, underlyingIndex: underlyingIndex)
+        var out: [IntegerConstraint] = []
+        var usesMargin = (mm: false, im: false)
+
+        for c in circuit.constraints {
+            let instances: [Int?]
+            if c.forEachScenario {
+                guard !market.scenarios.isEmpty else { throw .noScenarios(line: c.line) }
+                instances = Array(market.scenarios.indices)
+            } else {
+                instances = [nil]
+            }
+            for s in instances {
+                var form = RealForm(count: layout.count)
+                for term in c.terms {
+                    var mult = term.coefficient.doubleValue
+                    for f in term.factors {
+                        switch f {
+                        case .spot(let u):
+                            guard let ui = underlyingIndex[u] else { throw .unknownUnderlying(name: u, line: c.line) }
+                            mult *= market.underlyings[ui].indexPrice
+                        case .param(let p):
+                            guard let v = values[p] else { throw .unknownParameter(p) }
+                            mult *= v.value
+                        }
+                    }
+                    guard let atom = term.atom else { form.constant += mult; continue }
+                    if case .mm = atom { usesMargin.mm = true }
+                    if case .im = atom { usesMargin.im = true }
+                    try forms.add(atom, times: mult, scenario: s, scenarioIndex: scenarioIndex, line: c.line, into: &form)
+                }
+                let text = s.map { "\(c.text)   [scenario \(market.scenarios[$0].name)]" } ?? c.text
+                out.append(try form.integer(layout: layout, line: c.line, text: text))
+            }
+        }
+        // Tier constraints that make the committed margin witnesses sound upper bounds.
+        if usesMargin.mm { out += try forms.tierConstraints(initial: false) }
+        if usesMargin.im { out += try forms.tierConstraints(initial: true) }
+        guard out.count <= Self.maxConstraints else { throw .tooManyConstraints(out.count, limit: Self.maxConstraints) }
+        constraints = out
+    }
+
+    static func isDecimal(_ s: String) -> Bool {
+        var sawDigit = false, sawDot = false
+        for (i, ch) in s.enumerated() {
+            if ch == "-" && i == 0 { continue }
+            if ch == "." && !sawDot { sawDot = true; continue }
+            guard ch.isASCII, ch.isNumber else { return false }
+            sawDigit = true
+        }
+        return sawDigit && s.count <= 40
+    }
+}
+
+/// A real-valued linear form: `Σ exact_k·x_k + Σ gross_k·(x_k⁺ + x_k⁻) + constant`.
+struct RealForm {
+    var exact: [Double]
+    var gross: [Double]
+    var constant: Double = 0
+    init(count: Int) {
+        exact = [Double](repeating: 0, count: count)
+        gross = [Double](repeating: 0, count: count)
+    }
+
+    /// Rounds to the integer constraint (see `StatementSystem` for the rule).
+    func integer(layout: WitnessLayout, line: Int, text: String) throws(StatementError) -> IntegerConstraint {
+        var plus = [Int64](repeating: 0, count: layout.count)
+        var minus = [Int64](repeating: 0, count: layout.count)
+        for k in 0..<layout.count {
+            let digits = WitnessLayout.slackDigits - layout.unitDigits(of: k)
+            plus[k] = try Self.fixed(exact[k] + gross[k], digits: digits, line: line, member: k)
+            minus[k] = try Self.fixed(-exact[k] + gross[k], digits: digits, line: line, member: k)
+        }
+        let c = try Self.fixed(constant, digits: WitnessLayout.slackDigits, line: line, member: -1)
+        return IntegerConstraint(plus: plus, minus: minus, constant: c, line: line, text: text)
+    }
+
+    private static func fixed(_ x: Double, digits: Int, line: Int, member: Int) throws(StatementError) -> Int64 {
+        let name = member < 0 ? "the constant term" : "witness member \(member)"
+        guard let v = try? FixedPoint.round(x, digits: digits),
+              v > -StatementSystem.coefficientBound, v < StatementSystem.coefficientBound else {
+            throw .coefficientOutOfRange(line: line, member: name)
+        }
+        return v
+    }
+}
+
+/// Adds metric atoms (SPEC §14 table) to real forms.
+struct FormBuilder {
+    let rows: [MemberRisk]
+    let layout: WitnessLayout
+    let market: MarketSnapshot
+    let underlyingIndex: [String: Int]
+
+    func add(_ atom: MetricAtom, times m: Double, scenario s: Int?, scenarioIndex: [String: Int],
+             line: Int, into f: inout RealForm) throws(StatementError) {
+        func scen(_ ref: ScenarioRef) throws(StatementError) -> Int {
+            switch ref {
+            case .bound:
+                guard let s else { throw .noScenarios(line: line) }
+                return s
+            case .named(let n):
+                guard let i = scenarioIndex[n] else { throw .unknownScenario(name: n, line: line) }
+                return i
+            }
+        }
+        func und(_ name: String) throws(StatementError) -> Int {
+            guard let u = underlyingIndex[name] else { throw .unknownUnderlying(name: name, line: line) }
+            return u
+        }
+        let n = rows.count
+        switch atom {
+        case .equity:
+            for k in 0..<n where !rows[k].isMarginWitness { f.exact[k] += m * rows[k].value }
+        case .collateral:
+            for k in 0..<n where rows[k].isCollateral { f.exact[k] += m * rows[k].value }
+        case .funding:
+            for k in 0..<n where rows[k].isInstrument { f.exact[k] += m * rows[k].funding }
+        case .theta:
+            for k in 0..<n where rows[k].isInstrument { f.exact[k] += m * rows[k].theta }
+        case .gross:
+            for k in 0..<n where rows[k].isInstrument { f.gross[k] += m * rows[k].notional }
+        case .grossUnderlying(let name):
+            let u = try und(name)
+            for k in 0..<n where rows[k].isInstrument && rows[k].underlying == u { f.gross[k] += m * rows[k].notional }
+        case .delta(let name):
+            let u = try und(name)
+            for k in 0..<n where rows[k].underlying == u { f.exact[k] += m * rows[k].delta }
+        case .grossDelta(let name):
+            let u = try und(name)
+            for k in 0..<n where rows[k].underlying == u { f.gross[k] += m * abs(rows[k].delta) }
+        case .gamma(let name):
+            let u = try und(name)
+            for k in 0..<n where rows[k].isInstrument && rows[k].underlying == u { f.exact[k] += m * rows[k].gamma }
+        case .vega(let name):
+            let u = try und(name)
+            for k in 0..<n where rows[k].isInstrument && rows[k].underlying == u { f.exact[k] += m * rows[k].vega }
+        case .vegaBucket(let name, let bucket):
+            let u = try und(name)
+            for k in 0..<n where rows[k].isInstrument && rows[k].underlying == u && rows[k].bucket?.rawValue == bucket {
+                f.exact[k] += m * rows[k].vega
+            }
+        case .value(let ref):
+            let si = try scen(ref)
+            for k in 0..<n where !rows[k].isMarginWitness { f.exact[k] += m * rows[k].scenarioValues[si] }
+        case .loss(let ref):
+            let si = try scen(ref)
+            for k in 0..<n where !rows[k].isMarginWitness {
+                f.exact[k] += m * (rows[k].value - rows[k].scenarioValues[si])
+            }
+        case .weightedLoss(let ref):
+            let si = try scen(ref)
+            let w = market.scenarios[si].weight
+            for k in 0..<n where !rows[k].isMarginWitness {
+                f.exact[k] += m * w * (rows[k].value - rows[k].scenarioValues[si])
+            }
+        case .mm, .im:
+            let wantInitial: Bool
+            if case .im = atom { wantInitial = true } else { wantInitial = false }
+            for k in 0..<n {
+                switch layout.roles[k] {
+                case .maintenanceMargin where !wantInitial, .initialMargin where wantInitial:
+                    f.exact[k] += m   // witness unit is already the slack unit: coefficient 10^0
+                default: break
+                }
+            }
+        }
+    }
+
+    /// For every tier table k and tier t: `M_k − (rate_t·G_k − deduction_t) ≥ 0`, where
+    /// `G_k = Σ_{i∈k} notional_i·(x_i⁺ + x_i⁻)` upper-bounds the table's gross notional. Since the
+    /// tiered requirement `max_t(rate_t·G − deduction_t)` is convex and increasing in G, and
+    /// superadditive (so tiering the table's aggregate is at least the sum of per-instrument
+    /// tiering), a committed `M_k` passing all of them is a sound upper bound on the requirement.
+    func tierConstraints(initial: Bool) throws(StatementError) -> [IntegerConstraint] {
+        var out: [IntegerConstraint] = []
+        for (k, name) in layout.tierTables.enumerated() {
+            guard let tiers = market.margin.tierTables[name] else { continue }
+            let member = layout.roles.firstIndex {
+                if initial, case .initialMargin(let j) = $0 { return j == k }
+                if !initial, case .maintenanceMargin(let j) = $0 { return j == k }
+                return false
+            }!
+            let deductions = initial ? Self.initialDeductions(tiers) : tiers.map(\.cumulativeDeduction)
+            for (t, tier) in tiers.enumerated() {
+                let rate = initial ? tier.initialRate : tier.maintenanceRate
+                var f = RealForm(count: rows.count)
+                f.exact[member] = 1
+                for i in 0..<rows.count where rows[i].isInstrument && rows[i].tierTable == k {
+                    f.gross[i] -= rate * rows[i].notional
+                }
+                f.constant = deductions[t]
+                let what = initial ? "im" : "mm"
+                out.append(try f.integer(layout: layout, line: 0,
+                                         text: "\(what)[\(name)] >= \(rate) * gross[\(name)] - \(deductions[t])   [tier \(t + 1)]"))
+            }
+        }
+        return out
+    }
+
+    /// Cumulative deductions for initial-margin rates, by the same rule as maintenance:
+    /// d₁ = 0, d_t = d_{t−1} + cap_{t−1}·(rate_t − rate_{t−1}), which keeps the tiered
+    /// requirement continuous at every tier boundary.
+    static func initialDeductions(_ tiers: [MarginTier]) -> [Double] {
+        var d: [Double] = []
+        for (t, tier) in tiers.enumerated() {
+            if t == 0 { d.append(0); continue }
+            let cap = tiers[t - 1].maxNotional ?? 0
+            d.append(d[t - 1] + cap * (tier.initialRate - tiers[t - 1].initialRate))
+        }
+        return d
+    }
+}

@@ -1,0 +1,75 @@
+import RiskEngine
+
+/// The public shape of an attestation's witness, derived from the market snapshot alone.
+///
+/// Every attestation over the same snapshot has the same layout, whatever the book holds: one
+/// member per instrument of the universe (zero where the book holds none), one per collateral
+/// asset, and the settlement balances that absorb entry costs. That is what hides *which*
+/// instruments are held: the verifier sees the same number of commitments either way.
+///
+/// Each member's signed value `x` is committed as two halves `x = x⁺ − x⁻`, both range-proven,
+/// so that `x⁺ + x⁻ ≥ |x|` is a sound upper bound for gross quantities and no linear combination
+/// can wrap around the group order.
+public struct WitnessLayout: Sendable, Equatable {
+    /// What a witness member stands for.
+    public enum Role: Sendable, Equatable {
+        /// A universe instrument, by index into `MarketSnapshot.instruments`.
+        case instrument(Int)
+        /// A collateral asset, by index into `MarketSnapshot.collateral`.
+        case collateral(Int)
+        /// Quote-currency settlement cash: −Σ q·entry·size over linear perpetuals and futures.
+        case quoteSettlement
+        /// Coin settlement of an underlying (inverse contracts' cost basis, in coin), by index into
+        /// `MarketSnapshot.underlyings`.
+        case coinSettlement(Int)
+        /// Auxiliary margin witness for a tier table: an upper bound the prover commits to and
+        /// the circuit's tier constraints bound from below (`mm`, `im`). Index into `tierTables`.
+        case maintenanceMargin(Int)
+        case initialMargin(Int)
+    }
+
+    /// Witness members in canonical order.
+    public let roles: [Role]
+    /// Tier table names in canonical (sorted) order.
+    public let tierTables: [String]
+    /// Number of instruments (the first members); they use `instrumentBits`.
+    public let instrumentCount: Int
+
+    /// Decimal exponent of one witness unit, per role (a quantity of 1.5 contracts at exponent −4
+    /// is the integer 15000). Instruments: 10⁻⁴ contract. Balances: 10⁻⁸ unit. Margin witnesses:
+    /// 10⁻¹⁰ quote (the slack unit).
+    public static let instrumentUnitDigits = 4
+    public static let balanceUnitDigits = 8
+    /// Slack unit: every constraint is evaluated in units of 10⁻¹⁰ of its own dimension.
+    public static let slackDigits = 10
+
+    public init(market: MarketSnapshot) {
+        var roles: [Role] = []
+        roles.reserveCapacity(market.instruments.count + market.collateral.count + market.underlyings.count + 1)
+        for i in market.instruments.indices { roles.append(.instrument(i)) }
+        for j in market.collateral.indices { roles.append(.collateral(j)) }
+        roles.append(.quoteSettlement)
+        for u in market.underlyings.indices { roles.append(.coinSettlement(u)) }
+        let tables = market.margin.tierTables.keys.sorted()
+        for k in tables.indices { roles.append(.maintenanceMargin(k)) }
+        for k in tables.indices { roles.append(.initialMargin(k)) }
+        self.roles = roles
+        self.tierTables = tables
+        self.instrumentCount = market.instruments.count
+    }
+
+    public var count: Int { roles.count }
+    /// Number of committed halves (two per member).
+    public var halfCount: Int { 2 * roles.count }
+    /// Members after the instruments (balances and margin witnesses), proven at 64 bits.
+    public var balanceCount: Int { roles.count - instrumentCount }
+
+    /// Decimal digits of one witness unit of member `index` (see the static constants).
+    public func unitDigits(of index: Int) -> Int {
+        switch roles[index] {
+        case .instrument: return Self.instrumentUnitDigits
+        case .collateral, .quoteSettlement, .coinSettlement: return Self.balanceUnitDigits
+        case .maintenanceMargin, .initialMargin: return Self.slackDigits
+        }
+    }
+}
