@@ -1,0 +1,37 @@
+import Ristretto255
+
+extension Scalar {
+    /// A signed 64-bit integer as a scalar: v for v ≥ 0, ℓ − |v| otherwise.
+    public init(signed v: Int64) {
+        let s = Scalar(v.magnitude)
+        self = v < 0 ? -s : s
+    }
+}
+
+extension IntegerConstraint {
+    /// The slack commitment `S = Σ_k plus_k·C_k⁺ + minus_k·C_k⁻ + const·B`, derived from public
+    /// data only (the member commitments and this constraint). Variable time: all inputs public.
+    public func slackCommitment(plus cPlus: [RistrettoPoint], minus cMinus: [RistrettoPoint]) -> RistrettoPoint {
+        var scalars: [Scalar] = []
+        var points: [RistrettoPoint] = []
+        scalars.reserveCapacity(2 * plus.count + 1)
+        points.reserveCapacity(2 * plus.count + 1)
+        for k in 0..<plus.count {
+            if plus[k] != 0 { scalars.append(Scalar(signed: plus[k])); points.append(cPlus[k]) }
+            if minus[k] != 0 { scalars.append(Scalar(signed: minus[k])); points.append(cMinus[k]) }
+        }
+        if constant != 0 { scalars.append(Scalar(signed: constant)); points.append(.generator) }
+        if scalars.isEmpty { return .identity }
+        return RistrettoPoint.multiscalarMulVartime(scalars, points)
+    }
+
+    /// The prover's blinding for the slack commitment: `Σ_k plus_k·r_k⁺ + minus_k·r_k⁻`.
+    public func slackBlinding(plus rPlus: [Scalar], minus rMinus: [Scalar]) -> Scalar {
+        var acc = Scalar.zero
+        for k in 0..<plus.count {
+            if plus[k] != 0 { acc = acc + Scalar(signed: plus[k]) * rPlus[k] }
+            if minus[k] != 0 { acc = acc + Scalar(signed: minus[k]) * rMinus[k] }
+        }
+        return acc
+    }
+}
