@@ -56,15 +56,14 @@ public struct Witness: Sendable {
             guard !overflow else { throw .quantityTooLarge(instrument: p.instrument, bits: 63) }
             units8[i] = sum
             let inst = market.instruments[i]
-            switch inst.kind {
-            case .perpetual, .future:
-                switch inst.margining {
-                case .linear: quoteCash -= p.quantity * p.entryPrice * inst.contractSize
-                case .inverse:
-                    if let u = underlyingIndex[inst.underlying] { coinCash[u] += p.quantity * inst.contractSize / p.entryPrice }
-                }
-            case .option:
-                break   // options are carried at mark value; the premium already moved the collateral
+            // Entry costs (SPEC §6, §14.1): inverse futures/perpetuals carry a coin amount
+            // q·size/entry; every other position (linear contracts and all options, whose
+            // premiums are quoted in quote currency) carries quote cash −q·size·entry.
+            switch (inst.kind, inst.margining) {
+            case (.perpetual, .inverse), (.future, .inverse):
+                if let u = underlyingIndex[inst.underlying] { coinCash[u] += p.quantity * inst.contractSize / p.entryPrice }
+            default:
+                quoteCash -= p.quantity * inst.contractSize * p.entryPrice
             }
         }
         let scale = Int64(10_000)   // 10^-8 → 10^-4

@@ -1,2 +1,274 @@
-/// Verifier: checks attestations using public data only.
-public enum VerifierInfo { public static let version = "1" }
+import Attestation
+import Bulletproofs
+import Circuits
+import Merlin
+import Ristretto255
+import RiskEngine
+import SystemCrypto
+
+/// Why an attestation is not valid, or why the verifier's own inputs are unusable.
+public enum VerificationFailure: Error, Equatable, CustomStringConvertible {
+    // The verifier's inputs (exit 2 in the CLI).
+    case unusableMarket(String)
+    case unusableCircuit(String)
+    // The attestation (exit 1).
+    case malformed(String)
+    case untrustedProver(keyHex: String)
+    case badSignature
+    case snapshotMismatch
+    case circuitMismatch
+    case parameter(String)
+    case notYetValid(createdAt: Int64, now: Int64)
+    case expired(expiresAt: Int64, now: Int64)
+    case nonceMismatch
+    case layoutMismatch(String)
+    case statement(String)
+    case proofInvalid(String)
+
+    /// True when the failure is about the verifier's inputs rather than the attestation.
+    public var isUnusableInput: Bool {
+        switch self {
+        case .unusableMarket, .unusableCircuit: return true
+        default: return false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unusableMarket(let e): return "market snapshot unusable: \(e)"
+        case .unusableCircuit(let e): return "circuit unusable: \(e)"
+        case .malformed(let e): return "malformed attestation: \(e)"
+        case .untrustedProver(let k): return "prover key \(k) is not among the trusted keys"
+        case .badSignature: return "the Ed25519 signature does not verify under the prover key"
+        case .snapshotMismatch: return "the attestation was made over a different market snapshot (SHA-256 differs)"
+        case .circuitMismatch: return "the attestation was made for a different circuit (hash differs)"
+        case .parameter(let e): return "parameters: \(e)"
+        case .notYetValid(let c, let n): return "not yet valid: created at \(Timestamps.format(c)), now \(Timestamps.format(n))"
+        case .expired(let e, let n): return "expired at \(Timestamps.format(e)) (now \(Timestamps.format(n)))"
+        case .nonceMismatch: return "the verifier nonce does not match"
+        case .layoutMismatch(let e): return "witness layout does not match the snapshot: \(e)"
+        case .statement(let e): return "statement: \(e)"
+        case .proofInvalid(let e): return "range proof rejected: \(e)"
+        }
+    }
+}
+
+/// One attestation to check, with the public data it claims to be about.
+public struct VerificationRequest: Sendable {
+    public var attestationBytes: [UInt8]
+    public var marketBytes: [UInt8]
+    public var circuitSource: String
+    public var trustedKeys: [Ed25519PublicKey]
+    /// When set, the attestation must carry exactly this nonce (freshness challenge).
+    public var expectedNonce: [UInt8]?
+    /// Unix seconds at which validity is judged.
+    public var now: Int64
+
+    public init(attestationBytes: [UInt8], marketBytes: [UInt8], circuitSource: String,
+                trustedKeys: [Ed25519PublicKey], expectedNonce: [UInt8]? = nil, now: Int64) {
+        self.attestationBytes = attestationBytes; self.marketBytes = marketBytes; self.circuitSource = circuitSource
+        self.trustedKeys = trustedKeys; self.expectedNonce = expectedNonce; self.now = now
+    }
+}
+
+/// What a verifier tells its caller: everything public about the attestation, in words.
+public struct VerificationReport: Sendable, Codable, Equatable {
+    public var valid: Bool
+    public var reason: String?
+    public var unusableInput: Bool
+    public var circuit: String?
+    public var circuitHash: String?
+    public var parameters: [String: String]
+    public var statements: [String]
+    public var snapshotID: String?
+    public var snapshotSHA256: String?
+    public var proverKey: String?
+    public var createdAt: String?
+    public var expiresAt: String?
+    public var nonce: String?
+    public var attestationBytes: Int
+    public var proofBytes: [String: Int]
+    public var verifyMilliseconds: Double
+
+    static func failed(_ f: VerificationFailure, bytes: Int) -> VerificationReport {
+        VerificationReport(valid: false, reason: f.description, unusableInput: f.isUnusableInput, circuit: nil,
+                           circuitHash: nil, parameters: [:], statements: [], snapshotID: nil, snapshotSHA256: nil,
+                           proverKey: nil, createdAt: nil, expiresAt: nil, nonce: nil, attestationBytes: bytes,
+                           proofBytes: [:], verifyMilliseconds: 0)
+    }
+}
+
+/// The verifier. It depends only on public data: it never sees, and never imports, the prover's
+/// private types.
+public enum Verifier {
+    /// Checks one attestation (SPEC §14.6).
+    public static func verify(_ request: VerificationRequest) -> VerificationReport {
+        verifyBatch([request])[0]
+    }
+
+    /// Checks many attestations; all their range proofs are verified together in one
+    /// multi-scalar multiplication. If the batch fails, each attestation is re-checked alone so
+    /// every report names its own result.
+    public static func verifyBatch(_ requests: [VerificationRequest]) -> [VerificationReport] {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var reports: [VerificationReport] = []
+        var items: [[RangeProofBatchItem]] = []
+        for r in requests {
+            do {
+                let (report, batch) = try prepare(r)
+                reports.append(report); items.append(batch)
+            } catch {
+                reports.append(.failed(error, bytes: r.attestationBytes.count)); items.append([])
+            }
+        }
+        let all = items.flatMap { $0 }
+        var batchOK = true
+        if !all.isEmpty {
+            do { try RangeProof.batchVerify(all) } catch { batchOK = false }
+        }
+        if !batchOK {
+            for k in reports.indices where reports[k].valid {
+                do { try RangeProof.batchVerify(items[k]) } catch {
+                    let f = VerificationFailure.proofInvalid("\(error)")
+                    reports[k].valid = false; reports[k].reason = f.description
+                }
+            }
+        }
+        let elapsed = clock.now - start
+        let ms = Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15
+        for k in reports.indices { reports[k].verifyMilliseconds = ms / Double(max(1, requests.count)) }
+        return reports
+    }
+
+    /// Every check except the range proofs, which it returns as batch items.
+    static func prepare(_ r: VerificationRequest) throws(VerificationFailure) -> (VerificationReport, [RangeProofBatchItem]) {
+        // Verifier inputs first: unusable inputs are reported as such, whatever the attestation.
+        let market: MarketSnapshot
+        do { market = try MarketSnapshot.parse(r.marketBytes) } catch { throw .unusableMarket("\(error)") }
+        let circuit: Circuit
+        do { circuit = try Circuit.compile(source: r.circuitSource) } catch { throw .unusableCircuit("\(error)") }
+
+        let a: AttestationV1
+        do { a = try AttestationV1.decode(r.attestationBytes) } catch { throw .malformed("\(error)") }
+
+        // Who signed, and what.
+        guard let key = r.trustedKeys.first(where: { $0.rawBytes == a.proverKey }) else {
+            throw .untrustedProver(keyHex: Hex.encode(a.proverKey))
+        }
+        guard key.isValidSignature(a.signature, for: a.signedMessage) else { throw .badSignature }
+
+        // About which public data.
+        guard Digest.sha256.hash(r.marketBytes) == a.snapshotHash, market.snapshotID == a.snapshotID else {
+            throw .snapshotMismatch
+        }
+        guard circuit.hash == a.circuitHash, circuit.name == a.circuitName, UInt32(circuit.version) == a.circuitVersion else {
+            throw .circuitMismatch
+        }
+        guard a.createdAt <= r.now else { throw .notYetValid(createdAt: a.createdAt, now: r.now) }
+        guard r.now < a.expiresAt else { throw .expired(expiresAt: a.expiresAt, now: r.now) }
+        if let want = r.expectedNonce, a.nonce != want { throw .nonceMismatch }
+
+        // The statement, rebuilt from public data alone.
+        var params: [String: String] = [:]
+        for p in a.parameters { params[p.name] = p.value }
+        let system: StatementSystem
+        do {
+            let units = try UnitRiskTable(market: market)
+            system = try StatementSystem(market: market, units: units, circuit: circuit, params: params)
+        } catch let e as StatementError {
+            if case .unknownParameter = e { throw .parameter(e.description) }
+            if case .invalidParameterValue = e { throw .parameter(e.description) }
+            throw .statement(e.description)
+        } catch { throw .unusableMarket("\(error)") }
+        guard system.parameters.count == a.parameters.count else {
+            throw .parameter("the attestation must list every circuit parameter with its value")
+        }
+        guard system.constraints.count == a.constraintCount else {
+            throw .statement("\(a.constraintCount) constraints attested, \(system.constraints.count) expected")
+        }
+        for c in system.constraints {
+            for k in c.plus.indices where c.plus[k] + c.minus[k] > 0 {
+                throw .statement("line \(c.line): coefficients are not inflation-safe")   // cannot happen for our own builder
+            }
+        }
+        let expected: ExpectedLayout
+        do { expected = try ExpectedLayout(layout: system.layout, market: market, attestation: a) }
+        catch { throw .layoutMismatch(error.description) }
+
+        // The proofs, on the rebuilt transcript.
+        let base = AttestationTranscript.start(publicInputs: a.body.publicInputEncoding)
+        var items: [RangeProofBatchItem] = []
+        var sizes: [String: Int] = [:]
+        let U = system.layout.instrumentCount
+        func interleave(_ range: Range<Int>) -> [RistrettoPoint] {
+            var out: [RistrettoPoint] = []
+            for k in range { out.append(expected.plus[k]); out.append(expected.minus[k]) }
+            return out
+        }
+        let wanted: [(RangeProofKind, [RistrettoPoint])] = [
+            (.witnessHalves, interleave(0..<U)),
+            (.balanceHalves, interleave(U..<system.layout.count)),
+            (.constraintSlacks, system.constraints.map { $0.slackCommitment(plus: expected.plus, minus: expected.minus) }),
+        ].filter { !$0.1.isEmpty }
+        guard a.rangeProofs.count == wanted.count else {
+            throw .malformed("\(a.rangeProofs.count) range proofs, \(wanted.count) expected")
+        }
+        for (proofEntry, (kind, points)) in zip(a.rangeProofs, wanted) {
+            guard proofEntry.kind == kind else { throw .malformed("range proof \(proofEntry.kind) where \(kind) was expected") }
+            let m = AttestationTranscript.paddedCount(points.count)
+            let bits = kind == .witnessHalves ? a.witnessBits : 64
+            guard proofEntry.valueCount == m, proofEntry.bitSize == bits else {
+                throw .malformed("\(kind) proof covers \(proofEntry.valueCount)×\(proofEntry.bitSize) bits, \(m)×\(bits) expected")
+            }
+            let proof: RangeProof
+            do { proof = try RangeProof(bytes: proofEntry.bytes) } catch { throw .proofInvalid("\(kind): \(error)") }
+            let padded = points + [RistrettoPoint](repeating: .identity, count: m - points.count)
+            items.append(RangeProofBatchItem(proof: proof, points: padded, bitSize: bits,
+                                             transcript: AttestationTranscript.fork(base, kind: kind)))
+            sizes["\(kind)"] = proofEntry.bytes.count
+        }
+
+        let report = VerificationReport(
+            valid: true, reason: nil, unusableInput: false,
+            circuit: "\(circuit.name) v\(circuit.version)", circuitHash: Hex.encode(a.circuitHash),
+            parameters: params, statements: system.constraints.map(\.text),
+            snapshotID: a.snapshotID, snapshotSHA256: Hex.encode(a.snapshotHash), proverKey: Hex.encode(a.proverKey),
+            createdAt: Timestamps.format(a.createdAt), expiresAt: Timestamps.format(a.expiresAt),
+            nonce: a.nonce.map(Hex.encode), attestationBytes: r.attestationBytes.count, proofBytes: sizes,
+            verifyMilliseconds: 0)
+        return (report, items)
+    }
+}
+
+/// The member commitments of an attestation, checked against the layout the snapshot implies.
+struct ExpectedLayout {
+    var plus: [RistrettoPoint] = []
+    var minus: [RistrettoPoint] = []
+
+    struct Mismatch: Error, CustomStringConvertible { var description: String }
+
+    init(layout: WitnessLayout, market: MarketSnapshot, attestation a: AttestationV1) throws(Mismatch) {
+        guard a.instrumentCommitments.count == market.instruments.count else {
+            throw Mismatch(description: "\(a.instrumentCommitments.count) instrument commitments for a universe of \(market.instruments.count)")
+        }
+        guard a.collateralCommitments.count == market.collateral.count else {
+            throw Mismatch(description: "\(a.collateralCommitments.count) collateral commitments for \(market.collateral.count) assets")
+        }
+        let aux = AuxiliaryLabels.labels(layout: layout, market: market)
+        guard a.auxiliaryMembers.map(\.label) == aux.map(\.label), a.auxiliaryMembers.map(\.unitDigits) == aux.map(\.digits) else {
+            throw Mismatch(description: "auxiliary members differ from \(aux.map(\.label).joined(separator: ", "))")
+        }
+        guard a.scales.instrumentUnitDigits == WitnessLayout.instrumentUnitDigits,
+              a.scales.balanceUnitDigits == WitnessLayout.balanceUnitDigits,
+              a.scales.slackUnitDigits == WitnessLayout.slackDigits else {
+            throw Mismatch(description: "fixed-point scales differ from 10^-4 / 10^-8 / 10^-10")
+        }
+        guard a.witnessBits == 32 || a.witnessBits == 64 else {
+            throw Mismatch(description: "instrument witness bits must be 32 or 64")
+        }
+        for p in a.instrumentCommitments + a.collateralCommitments + a.auxiliaryMembers.map(\.commitment) {
+            plus.append(p.plus.point); minus.append(p.minus.point)
+        }
+    }
+}

@@ -9,6 +9,9 @@ import RiskEngine
 struct MemberRisk: Sendable {
     var value: Double = 0
     var scenarioValues: [Double]
+    /// Value of −1 unit is −liabilityValue (a loan gets no haircut credit); = value otherwise.
+    var liabilityValue: Double = 0
+    var liabilityScenarioValues: [Double]
     var underlying: Int? = nil          // index into MarketSnapshot.underlyings
     var delta: Double = 0
     var gamma: Double = 0
@@ -22,7 +25,10 @@ struct MemberRisk: Sendable {
     var isCollateral = false
     var isMarginWitness = false
 
-    init(scenarios: Int) { scenarioValues = [Double](repeating: 0, count: scenarios) }
+    init(scenarios: Int) {
+        scenarioValues = [Double](repeating: 0, count: scenarios)
+        liabilityScenarioValues = scenarioValues
+    }
 
     /// Builds the rows for `layout` over `market`.
     static func rows(layout: WitnessLayout, market: MarketSnapshot, units: UnitRiskTable) -> [MemberRisk] {
@@ -40,6 +46,8 @@ struct MemberRisk: Sendable {
                 row.isInstrument = true
                 row.value = ur.value
                 row.scenarioValues = ur.scenarioValues
+                row.liabilityValue = ur.liabilityValue
+                row.liabilityScenarioValues = ur.liabilityScenarioValues
                 row.underlying = underlyingIndex[inst.underlying]
                 row.delta = ur.delta; row.gamma = ur.gamma; row.vega = ur.vega; row.theta = ur.theta
                 row.bucket = ur.expiryBucket
@@ -52,10 +60,14 @@ struct MemberRisk: Sendable {
                 row.isCollateral = true
                 row.value = ur.value
                 row.scenarioValues = ur.scenarioValues
+                row.liabilityValue = ur.liabilityValue
+                row.liabilityScenarioValues = ur.liabilityScenarioValues
                 if let u = asset.underlying { row.underlying = underlyingIndex[u]; row.delta = 1 }
             case .quoteSettlement:
                 row.value = 1
                 row.scenarioValues = [Double](repeating: 1, count: s)
+                row.liabilityValue = 1
+                row.liabilityScenarioValues = row.scenarioValues
             case .coinSettlement(let u):
                 let und = market.underlyings[u]
                 row.underlying = u
@@ -64,6 +76,8 @@ struct MemberRisk: Sendable {
                 row.scenarioValues = market.scenarios.map { sc in
                     und.indexPrice * (1 + (sc.priceMoves[und.id] ?? 0))
                 }
+                row.liabilityValue = row.value
+                row.liabilityScenarioValues = row.scenarioValues
             case .maintenanceMargin(let k), .initialMargin(let k):
                 row.isMarginWitness = true
                 row.tierTable = k

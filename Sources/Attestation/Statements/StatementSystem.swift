@@ -134,27 +134,40 @@ public struct StatementSystem: Sendable {
     }
 }
 
-/// A real-valued linear form: `Σ exact_k·x_k + Σ gross_k·(x_k⁺ + x_k⁻) + constant`.
+/// A real-valued linear form over the halves: `Σ plus_k·x_k⁺ + minus_k·x_k⁻ + constant`.
+///
+/// An exact atom with per-unit value a contributes `+a` to plus and `−a` to minus (so it reads
+/// `a·x`); a collateral value whose loans carry no haircut credit contributes `+value` and
+/// `−liabilityValue`; an upper-bound atom g contributes `+g` to both (it reads `g·(x⁺ + x⁻)`).
 struct RealForm {
-    var exact: [Double]
-    var gross: [Double]
+    var plus: [Double]
+    var minus: [Double]
     var constant: Double = 0
     init(count: Int) {
-        exact = [Double](repeating: 0, count: count)
-        gross = [Double](repeating: 0, count: count)
+        plus = [Double](repeating: 0, count: count)
+        minus = [Double](repeating: 0, count: count)
     }
 
-    /// Rounds to the integer constraint (see `StatementSystem` for the rule).
+    mutating func addExact(_ k: Int, _ a: Double) { plus[k] += a; minus[k] -= a }
+    mutating func addSplit(_ k: Int, positive: Double, negative: Double) { plus[k] += positive; minus[k] -= negative }
+    mutating func addGross(_ k: Int, _ g: Double) { plus[k] += g; minus[k] += g }
+
+    /// Rounds to the integer constraint (see `StatementSystem` for the rule), then enforces
+    /// **inflation safety**: a prover may commit any halves with the same difference, adding δ to
+    /// both; that changes the slack by δ·(plus_k + minus_k). Where that sum is positive the
+    /// constraint could be faked, so minus_k is lowered to −plus_k: for the honest split this only
+    /// lowers the slack of negative members (a conservative statement), and inflation no longer helps.
     func integer(layout: WitnessLayout, line: Int, text: String) throws(StatementError) -> IntegerConstraint {
-        var plus = [Int64](repeating: 0, count: layout.count)
-        var minus = [Int64](repeating: 0, count: layout.count)
+        var p = [Int64](repeating: 0, count: layout.count)
+        var m = [Int64](repeating: 0, count: layout.count)
         for k in 0..<layout.count {
             let digits = WitnessLayout.slackDigits - layout.unitDigits(of: k)
-            plus[k] = try Self.fixed(exact[k] + gross[k], digits: digits, line: line, member: k)
-            minus[k] = try Self.fixed(-exact[k] + gross[k], digits: digits, line: line, member: k)
+            p[k] = try Self.fixed(plus[k], digits: digits, line: line, member: k)
+            m[k] = try Self.fixed(minus[k], digits: digits, line: line, member: k)
+            if p[k] + m[k] > 0 { m[k] = -p[k] }
         }
         let c = try Self.fixed(constant, digits: WitnessLayout.slackDigits, line: line, member: -1)
-        return IntegerConstraint(plus: plus, minus: minus, constant: c, line: line, text: text)
+        return IntegerConstraint(plus: p, minus: m, constant: c, line: line, text: text)
     }
 
     private static func fixed(_ x: Double, digits: Int, line: Int, member: Int) throws(StatementError) -> Int64 {
@@ -193,48 +206,54 @@ struct FormBuilder {
         let n = rows.count
         switch atom {
         case .equity:
-            for k in 0..<n where !rows[k].isMarginWitness { f.exact[k] += m * rows[k].value }
+            for k in 0..<n where !rows[k].isMarginWitness { f.addSplit(k, positive: m * rows[k].value, negative: m * rows[k].liabilityValue) }
         case .collateral:
-            for k in 0..<n where rows[k].isCollateral { f.exact[k] += m * rows[k].value }
+            for k in 0..<n where rows[k].isCollateral { f.addSplit(k, positive: m * rows[k].value, negative: m * rows[k].liabilityValue) }
         case .funding:
-            for k in 0..<n where rows[k].isInstrument { f.exact[k] += m * rows[k].funding }
+            for k in 0..<n where rows[k].isInstrument { f.addExact(k, m * rows[k].funding) }
         case .theta:
-            for k in 0..<n where rows[k].isInstrument { f.exact[k] += m * rows[k].theta }
+            for k in 0..<n where rows[k].isInstrument { f.addExact(k, m * rows[k].theta) }
         case .gross:
-            for k in 0..<n where rows[k].isInstrument { f.gross[k] += m * rows[k].notional }
+            for k in 0..<n where rows[k].isInstrument { f.addGross(k, m * rows[k].notional) }
         case .grossUnderlying(let name):
             let u = try und(name)
-            for k in 0..<n where rows[k].isInstrument && rows[k].underlying == u { f.gross[k] += m * rows[k].notional }
+            for k in 0..<n where rows[k].isInstrument && rows[k].underlying == u { f.addGross(k, m * rows[k].notional) }
         case .delta(let name):
             let u = try und(name)
-            for k in 0..<n where rows[k].underlying == u { f.exact[k] += m * rows[k].delta }
+            for k in 0..<n where rows[k].underlying == u { f.addExact(k, m * rows[k].delta) }
         case .grossDelta(let name):
             let u = try und(name)
-            for k in 0..<n where rows[k].underlying == u { f.gross[k] += m * abs(rows[k].delta) }
+            for k in 0..<n where rows[k].underlying == u { f.addGross(k, m * abs(rows[k].delta)) }
         case .gamma(let name):
             let u = try und(name)
-            for k in 0..<n where rows[k].isInstrument && rows[k].underlying == u { f.exact[k] += m * rows[k].gamma }
+            for k in 0..<n where rows[k].isInstrument && rows[k].underlying == u { f.addExact(k, m * rows[k].gamma) }
         case .vega(let name):
             let u = try und(name)
-            for k in 0..<n where rows[k].isInstrument && rows[k].underlying == u { f.exact[k] += m * rows[k].vega }
+            for k in 0..<n where rows[k].isInstrument && rows[k].underlying == u { f.addExact(k, m * rows[k].vega) }
         case .vegaBucket(let name, let bucket):
             let u = try und(name)
             for k in 0..<n where rows[k].isInstrument && rows[k].underlying == u && rows[k].bucket?.rawValue == bucket {
-                f.exact[k] += m * rows[k].vega
+                f.addExact(k, m * rows[k].vega)
             }
         case .value(let ref):
             let si = try scen(ref)
-            for k in 0..<n where !rows[k].isMarginWitness { f.exact[k] += m * rows[k].scenarioValues[si] }
+            for k in 0..<n where !rows[k].isMarginWitness {
+                f.addSplit(k, positive: m * rows[k].scenarioValues[si], negative: m * rows[k].liabilityScenarioValues[si])
+            }
         case .loss(let ref):
             let si = try scen(ref)
             for k in 0..<n where !rows[k].isMarginWitness {
-                f.exact[k] += m * (rows[k].value - rows[k].scenarioValues[si])
+                let r = rows[k]
+                f.addSplit(k, positive: m * (r.value - r.scenarioValues[si]),
+                           negative: m * (r.liabilityValue - r.liabilityScenarioValues[si]))
             }
         case .weightedLoss(let ref):
             let si = try scen(ref)
             let w = market.scenarios[si].weight
             for k in 0..<n where !rows[k].isMarginWitness {
-                f.exact[k] += m * w * (rows[k].value - rows[k].scenarioValues[si])
+                let r = rows[k]
+                f.addSplit(k, positive: m * w * (r.value - r.scenarioValues[si]),
+                           negative: m * w * (r.liabilityValue - r.liabilityScenarioValues[si]))
             }
         case .mm, .im:
             let wantInitial: Bool
@@ -242,7 +261,7 @@ struct FormBuilder {
             for k in 0..<n {
                 switch layout.roles[k] {
                 case .maintenanceMargin where !wantInitial, .initialMargin where wantInitial:
-                    f.exact[k] += m   // witness unit is already the slack unit: coefficient 10^0
+                    f.addExact(k, m)   // witness unit is already the slack unit: coefficient 10^0
                 default: break
                 }
             }
@@ -267,9 +286,9 @@ struct FormBuilder {
             for (t, tier) in tiers.enumerated() {
                 let rate = initial ? tier.initialRate : tier.maintenanceRate
                 var f = RealForm(count: rows.count)
-                f.exact[member] = 1
+                f.addExact(member, 1)
                 for i in 0..<rows.count where rows[i].isInstrument && rows[i].tierTable == k {
-                    f.gross[i] -= rate * rows[i].notional
+                    f.addGross(i, -rate * rows[i].notional)
                 }
                 f.constant = deductions[t]
                 let what = initial ? "im" : "mm"
