@@ -23,6 +23,9 @@ public enum DetMath {
     /// the remainder ln 2 − ln2Short. Used by the range reduction of `exp` (Cody–Waite).
     static let ln2Short: Double = 0x1.62e42fefp-1
     static let ln2ShortLo: Double = 0x1.473de6af278edp-34   // ln2 − ln2Short, to 53 bits
+    /// 2/3 as a double-double (hi + lo), for the leading term of the atanh series in `logDD`.
+    static let twoThirdsHi: Double = 0x1.5555555555555p-1
+    static let twoThirdsLo: Double = 0x1.5555555555555p-55
     static let invLn2: Double = 0x1.71547652b82fep0
     static let sqrt2: Double = 0x1.6a09e667f3bcdp0
     /// 1/√(2π) rounded to nearest.
@@ -144,7 +147,8 @@ public enum DetMath {
     /// Write x = 2^k · m with m in [1/√2, √2), f = m − 1 (exact), s = f/(2 + f) (as a
     /// double-double). Then ln m = 2·atanh(s) = 2s + 2s³/3 + 2s⁵/5 + …, with |s| ≤ 0.1716 so
     /// s² ≤ 0.0295 and twelve odd terms leave a truncation below 1e-20. The leading 2s is carried
-    /// exactly; the series tail, at most 1% of the total, is summed in plain double.
+    /// exactly and so is (to ~2^-106) the next term 2s³/3; only the remainder, below 2e-4 of
+    /// the total, is summed in plain double.
     static func logDD(_ x: Double) -> (hi: Double, lo: Double) {
         var v = x
         var k = 0
@@ -163,20 +167,27 @@ public enum DetMath {
         let s = f / dh
         let (ph, pl) = twoProduct(s, dh)
         let sl = (((f - ph) - pl) - s * dl) / dh     // s + sl ≈ f/(2+f) to ~2^-106
-        let s2 = s * s
-        // R(s²) = Σ_{n≥1} s^(2n−2)/(2n+1), n = 1...12, Horner from the top.
+        // The first series term 2s³/3 is up to 1% of the total, so it is formed in double-double
+        // (s³ by Dekker products, 2/3 as hi + lo); the rest, 2s⁵·R(s²) with
+        // R = Σ_{n≥2} s^(2n−4)/(2n+1) (n = 2...12), is below 2e-4 of the total and needs only double.
+        let (s2, s2e) = twoProduct(s, s)
+        let (s3, s3e) = twoProduct(s2, s)
+        let s3l = s3e + s2e * s + 3.0 * s2 * sl     // includes the first-order effect of sl
+        let (ah, ae) = twoProduct(s3, twoThirdsHi)
+        let al = ae + (s3 * twoThirdsLo + s3l * twoThirdsHi)
         var r = 1.0 / 25.0
         var n = 23.0
-        while n >= 3.0 {
+        while n >= 5.0 {
             r = r * s2 + 1.0 / n
             n -= 2.0
         }
-        let tail = 2.0 * s * s2 * r
+        let rest5 = 2.0 * s * s2 * s2 * r
         let kd = Double(k)
         let (kh, ke) = twoProduct(kd, ln2Hi)
         let kl = ke + kd * ln2Lo
-        let (a, b) = twoSum(kh, 2.0 * s)
-        let rest = b + (kl + (2.0 * sl + tail))
+        let (a0, b0) = twoSum(kh, 2.0 * s)
+        let (a, b1) = twoSum(a0, ah)
+        let rest = (b0 + b1) + (kl + (2.0 * sl + (al + rest5)))
         let (h, l) = fastTwoSum(a, rest)
         return (h, l)
     }
