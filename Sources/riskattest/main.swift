@@ -7,6 +7,8 @@ struct RiskAttest: ParsableCommand {
         abstract: "Privacy-preserving risk attestation for crypto-derivative portfolios.",
         subcommands: [
             Version.self,
+            Metrics.self,
+            BenchEngine.self,
         ]
     )
 }
