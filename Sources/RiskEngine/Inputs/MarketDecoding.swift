@@ -24,6 +24,16 @@ public enum MarketLimits {
     public static let maxVolShock = 10.0
 }
 
+/// Member names of each object of the schema (built once; checked for every object read).
+private enum Fields {
+    static let underlying: Set<String> = ["id", "index_price", "price_time", "rate"]
+    static let collateral: Set<String> = ["id", "price", "haircut", "underlying", "price_time"]
+    static let instrumentCommon: Set<String> = ["id", "underlying", "type", "margining", "contract_size", "mark_price", "tier_table"]
+    static let perpetual = instrumentCommon.union(["funding_rate", "funding_interval_hours"])
+    static let future = instrumentCommon.union(["expiry"])
+    static let option = instrumentCommon.union(["option_type", "strike", "expiry", "mark_iv", "settlement"])
+}
+
 extension MarketSnapshot {
     /// Parses and validates a snapshot from its exact bytes (the bytes that the attestation hashes).
     public static func parse(_ bytes: [UInt8]) throws(InputError) -> MarketSnapshot {
@@ -51,9 +61,8 @@ extension MarketSnapshot {
         var underlyingIDs = Set<String>()
         let uArr = try Read.array(root.required("underlyings"), "underlyings", max: MarketLimits.maxUnderlyings, min: 1)
         for (i, v) in uArr.enumerated() {
-            let p = "underlyings[\(i)]"
-            let o = try ObjectReader(v, path: p)
-            try o.rejectUnknown(["id", "index_price", "price_time", "rate"])
+            let o = try ObjectReader(v, in: "underlyings", at: i)
+            try o.rejectUnknown(Fields.underlying)
             let id = try Read.identifier(o.required("id"), o.child("id"))
             guard underlyingIDs.insert(id).inserted else {
                 throw InputError(path: o.child("id"), message: "duplicate underlying id \"\(id)\"")
@@ -76,7 +85,7 @@ extension MarketSnapshot {
         let iArr = try Read.array(root.required("instruments"), "instruments", max: MarketLimits.maxInstruments, min: 1)
         instruments.reserveCapacity(iArr.count)
         for (i, v) in iArr.enumerated() {
-            let inst = try decodeInstrument(v, path: "instruments[\(i)]", asOf: asOf, underlyings: underlyingIDs,
+            let inst = try decodeInstrument(v, index: i, asOf: asOf, underlyings: underlyingIDs,
                                             tierTables: margin.tierTables)
             guard instrumentIDs.insert(inst.id).inserted else {
                 throw InputError(path: "instruments[\(i)].id", message: "duplicate instrument id \"\(inst.id)\"")
@@ -89,9 +98,8 @@ extension MarketSnapshot {
         var collateralIDs = Set<String>()
         let cArr = try Read.array(root.required("collateral"), "collateral", max: MarketLimits.maxCollateralAssets, min: 1)
         for (i, v) in cArr.enumerated() {
-            let p = "collateral[\(i)]"
-            let o = try ObjectReader(v, path: p)
-            try o.rejectUnknown(["id", "price", "haircut", "underlying", "price_time"])
+            let o = try ObjectReader(v, in: "collateral", at: i)
+            try o.rejectUnknown(Fields.collateral)
             let id = try Read.identifier(o.required("id"), o.child("id"))
             guard collateralIDs.insert(id).inserted else {
                 throw InputError(path: o.child("id"), message: "duplicate collateral asset id \"\(id)\"")
@@ -121,7 +129,7 @@ extension MarketSnapshot {
         var scenarioNames = Set<String>()
         let sArr = try Read.array(root.required("scenarios"), "scenarios", max: MarketLimits.maxScenarios, min: 1)
         for (i, v) in sArr.enumerated() {
-            let s = try decodeScenario(v, path: "scenarios[\(i)]", underlyings: underlyingIDs, instruments: instruments)
+            let s = try decodeScenario(v, index: i, underlyings: underlyingIDs, instruments: instruments)
             guard scenarioNames.insert(s.name).inserted else {
                 throw InputError(path: "scenarios[\(i)].name", message: "duplicate scenario name \"\(s.name)\"")
             }
@@ -145,16 +153,15 @@ extension MarketSnapshot {
         }
     }
 
-    static func decodeInstrument(_ v: JSONValue, path: String, asOf: Timestamp, underlyings: Set<String>,
+    static func decodeInstrument(_ v: JSONValue, index: Int, asOf: Timestamp, underlyings: Set<String>,
                                  tierTables: [String: [MarginTier]]) throws(InputError) -> Instrument {
-        let o = try ObjectReader(v, path: path)
-        let common: Set<String> = ["id", "underlying", "type", "margining", "contract_size", "mark_price", "tier_table"]
+        let o = try ObjectReader(v, in: "instruments", at: index)
         let typeText = try Read.string(o.required("type"), o.child("type"))
         let allowed: Set<String>
         switch typeText {
-        case "perpetual": allowed = common.union(["funding_rate", "funding_interval_hours"])
-        case "future": allowed = common.union(["expiry"])
-        case "option": allowed = common.union(["option_type", "strike", "expiry", "mark_iv", "settlement"])
+        case "perpetual": allowed = Fields.perpetual
+        case "future": allowed = Fields.future
+        case "option": allowed = Fields.option
         default:
             throw InputError(path: o.child("type"), message:
                 "\"\(Read.printable(typeText))\" is not one of \"perpetual\", \"future\", \"option\"")
@@ -232,8 +239,7 @@ extension MarketSnapshot {
         var tables: [String: [MarginTier]] = [:]
         let tArr = try Read.array(o.required("tier_tables"), o.child("tier_tables"), max: MarketLimits.maxTierTables, min: 1)
         for (i, tv) in tArr.enumerated() {
-            let tp = "margin.tier_tables[\(i)]"
-            let to = try ObjectReader(tv, path: tp)
+            let to = try ObjectReader(tv, in: "margin.tier_tables", at: i)
             try to.rejectUnknown(["name", "tiers"])
             let name = try Read.identifier(to.required("name"), to.child("name"))
             guard tables[name] == nil else {
@@ -257,8 +263,7 @@ extension MarketSnapshot {
         var tiers: [MarginTier] = []
         var prevExact: (maxNotional: ExactDecimalValue, mmr: ExactDecimalValue, cum: ExactDecimalValue)? = nil
         for (i, tv) in arr.enumerated() {
-            let p = "\(path)[\(i)]"
-            let o = try ObjectReader(tv, path: p)
+            let o = try ObjectReader(tv, in: path, at: i)
             try o.rejectUnknown(["max_notional", "maintenance_rate", "initial_rate", "cumulative_deduction"])
             let isLast = i == arr.count - 1
             var maxN: Double? = nil
@@ -313,9 +318,9 @@ extension MarketSnapshot {
         return tiers
     }
 
-    static func decodeScenario(_ v: JSONValue, path: String, underlyings: Set<String>,
+    static func decodeScenario(_ v: JSONValue, index: Int, underlyings: Set<String>,
                                instruments: [Instrument]) throws(InputError) -> Scenario {
-        let o = try ObjectReader(v, path: path)
+        let o = try ObjectReader(v, in: "scenarios", at: index)
         try o.rejectUnknown(["name", "price_moves", "vol_shock", "weight"])
         let name = try Read.string(o.required("name"), o.child("name"), maxLength: 64)
         let movesReader = try ObjectReader(o.required("price_moves"), path: o.child("price_moves"))

@@ -31,9 +31,8 @@ extension Portfolio {
         let pArr = try Read.array(root.required("positions"), "positions", max: PortfolioLimits.maxPositions)
         positions.reserveCapacity(pArr.count)
         for (i, v) in pArr.enumerated() {
-            let p = "positions[\(i)]"
-            let o = try ObjectReader(v, path: p)
-            try o.rejectUnknown(["instrument", "quantity", "entry_price", "venue", "account"])
+            let o = try ObjectReader(v, in: "positions", at: i)
+            try o.rejectUnknown(Self.positionFields)
             let inst = try Read.identifier(o.required("instrument"), o.child("instrument"))
             guard market.instrumentIndex(inst) != nil else {
                 throw InputError(path: o.child("instrument"), message:
@@ -49,7 +48,7 @@ extension Portfolio {
                 try Read.string(v, o.child("account"), maxLength: PortfolioLimits.maxLabelLength) }
             let key = PositionKey(instrument: inst, venue: venue, account: account)
             if let first = seen[key] {
-                throw InputError(path: p, message:
+                throw InputError(path: o.path, message:
                     "duplicate position: instrument \"\(inst)\" with the same venue and account as positions[\(first)]")
             }
             seen[key] = i
@@ -61,8 +60,8 @@ extension Portfolio {
         var assets = Set<String>()
         let cArr = try Read.array(root.required("collateral"), "collateral", max: PortfolioLimits.maxCollateralBalances)
         for (i, v) in cArr.enumerated() {
-            let o = try ObjectReader(v, path: "collateral[\(i)]")
-            try o.rejectUnknown(["asset", "amount"])
+            let o = try ObjectReader(v, in: "collateral", at: i)
+            try o.rejectUnknown(Self.balanceFields)
             let asset = try Read.identifier(o.required("asset"), o.child("asset"))
             guard market.collateralIndex(asset) != nil else {
                 throw InputError(path: o.child("asset"), message:
@@ -77,6 +76,9 @@ extension Portfolio {
         }
         return Portfolio(positions: positions, collateral: balances, marginMode: mode)
     }
+
+    private static let positionFields: Set<String> = ["instrument", "quantity", "entry_price", "venue", "account"]
+    private static let balanceFields: Set<String> = ["asset", "amount"]
 
     private struct PositionKey: Hashable {
         var instrument: String

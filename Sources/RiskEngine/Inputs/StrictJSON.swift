@@ -57,7 +57,7 @@ public enum StrictJSON {
         }
         var p = Parser(bytes: bytes, maxDepth: maxDepth)
         p.skipWhitespace()
-        let v = try p.parseValue(depth: 1, path: "$")
+        let v = try p.parseValue(depth: 1)
         p.skipWhitespace()
         guard p.pos == bytes.count else {
             throw p.error("unexpected \(p.describeByte()) after the end of the JSON value (trailing data)")
@@ -69,6 +69,21 @@ public enum StrictJSON {
         let bytes: [UInt8]
         let maxDepth: Int
         var pos = 0
+        /// Path of the value being parsed, rendered only for errors that name one.
+        var stack: [PathComponent] = []
+
+        enum PathComponent { case key(String), index(Int) }
+
+        func currentPath() -> String {
+            var p = "$"
+            for c in stack {
+                switch c {
+                case .key(let k): p = JSONPath.member(p, k)
+                case .index(let i): p = JSONPath.element(p, i)
+                }
+            }
+            return p
+        }
 
         init(bytes: [UInt8], maxDepth: Int) {
             self.bytes = bytes
@@ -95,11 +110,11 @@ public enum StrictJSON {
             }
         }
 
-        mutating func parseValue(depth: Int, path: String) throws(InputError) -> JSONValue {
+        mutating func parseValue(depth: Int) throws(InputError) -> JSONValue {
             guard pos < bytes.count else { throw error("unexpected end of input, expected a value") }
             switch bytes[pos] {
-            case UInt8(ascii: "{"): return try parseObject(depth: depth, path: path)
-            case UInt8(ascii: "["): return try parseArray(depth: depth, path: path)
+            case UInt8(ascii: "{"): return try parseObject(depth: depth)
+            case UInt8(ascii: "["): return try parseArray(depth: depth)
             case UInt8(ascii: "\""): return .string(try parseString())
             case UInt8(ascii: "t"): try literal("true"); return .bool(true)
             case UInt8(ascii: "f"): try literal("false"); return .bool(false)
@@ -123,13 +138,13 @@ public enum StrictJSON {
             pos += n
         }
 
-        mutating func parseObject(depth: Int, path: String) throws(InputError) -> JSONValue {
+        mutating func parseObject(depth: Int) throws(InputError) -> JSONValue {
             guard depth <= maxDepth else {
-                throw InputError(path: path, message: "nesting deeper than \(maxDepth) levels")
+                throw InputError(path: currentPath(), message: "nesting deeper than \(maxDepth) levels")
             }
             pos += 1   // {
             var members: [(String, JSONValue)] = []
-            var seen = Set<String>()
+            var seen = Set<String>()   // used once an object has more than 8 members; below, a linear scan is cheaper
             skipWhitespace()
             if pos < bytes.count, bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(members) }
             while true {
@@ -142,9 +157,16 @@ public enum StrictJSON {
                 }
                 let keyOffset = pos
                 let key = try parseString()
-                let childPath = JSONPath.member(path, key)
-                guard seen.insert(key).inserted else {
-                    throw InputError(path: childPath, message: "duplicate object key \"\(key)\" (at byte \(keyOffset))")
+                let duplicate: Bool
+                if members.count < 8 {
+                    duplicate = members.contains { $0.0 == key }
+                } else {
+                    if seen.isEmpty { for (k, _) in members { seen.insert(k) } }
+                    duplicate = !seen.insert(key).inserted
+                }
+                if duplicate {
+                    stack.append(.key(key))
+                    throw InputError(path: currentPath(), message: "duplicate object key \"\(key)\" (at byte \(keyOffset))")
                 }
                 skipWhitespace()
                 guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else {
@@ -152,7 +174,9 @@ public enum StrictJSON {
                 }
                 pos += 1
                 skipWhitespace()
-                let v = try parseValue(depth: depth + 1, path: childPath)
+                stack.append(.key(key))
+                let v = try parseValue(depth: depth + 1)
+                stack.removeLast()
                 members.append((key, v))
                 skipWhitespace()
                 guard pos < bytes.count else { throw error("unexpected end of input inside an object") }
@@ -162,9 +186,9 @@ public enum StrictJSON {
             }
         }
 
-        mutating func parseArray(depth: Int, path: String) throws(InputError) -> JSONValue {
+        mutating func parseArray(depth: Int) throws(InputError) -> JSONValue {
             guard depth <= maxDepth else {
-                throw InputError(path: path, message: "nesting deeper than \(maxDepth) levels")
+                throw InputError(path: currentPath(), message: "nesting deeper than \(maxDepth) levels")
             }
             pos += 1   // [
             var items: [JSONValue] = []
@@ -173,7 +197,9 @@ public enum StrictJSON {
             while true {
                 skipWhitespace()
                 if pos < bytes.count, bytes[pos] == UInt8(ascii: "]") { throw error("trailing comma before ']'") }
-                items.append(try parseValue(depth: depth + 1, path: JSONPath.element(path, items.count)))
+                stack.append(.index(items.count))
+                items.append(try parseValue(depth: depth + 1))
+                stack.removeLast()
                 skipWhitespace()
                 guard pos < bytes.count else { throw error("unexpected end of input inside an array") }
                 if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
@@ -242,7 +268,20 @@ public enum StrictJSON {
         mutating func parseString() throws(InputError) -> String {
             let start = pos
             pos += 1
-            var out: [UInt8] = []
+            // Fast path: printable ASCII without escapes, the common case for keys and ids.
+            var scan = pos
+            while scan < bytes.count {
+                let c = bytes[scan]
+                if c == UInt8(ascii: "\"") {
+                    let s = String(decoding: bytes[pos..<scan], as: UTF8.self)
+                    pos = scan + 1
+                    return s
+                }
+                if c < 0x20 || c >= 0x80 || c == UInt8(ascii: "\\") { break }
+                scan += 1
+            }
+            var out: [UInt8] = Array(bytes[pos..<scan])
+            pos = scan
             while true {
                 guard pos < bytes.count else { throw error("unterminated string (starts at byte \(start))") }
                 let c = bytes[pos]
