@@ -168,4 +168,60 @@ final class InputJSONTests: XCTestCase {
             XCTAssertNil(Timestamp(iso8601: bad), bad)
         }
     }
+
+    /// A proper prefix of a JSON object text is never a JSON text (its closing brace is missing),
+    /// so every truncation of the examples must be rejected, never crash, and report an offset.
+    func testTruncatedExamplesRejected() throws {
+        let portfolio = Array(InputFixtures.portfolio.utf8)
+        let market = Array(InputFixtures.market.utf8)
+        XCTAssertGreaterThan(portfolio.count, 1000)
+        // Prefix lengths up to and including the index of the final '}' (which they then lack).
+        let pEnd = try XCTUnwrap(portfolio.lastIndex(of: UInt8(ascii: "}")))
+        let mEnd = try XCTUnwrap(market.lastIndex(of: UInt8(ascii: "}")))
+        let cuts = (0...pEnd).map { (portfolio, $0) } + stride(from: 0, through: mEnd, by: 37).map { (market, $0) } + [(market, mEnd)]
+        for (doc, n) in cuts {
+            let prefix = Array(doc[..<n])
+            do {
+                _ = try StrictJSON.parse(prefix)
+                XCTFail("prefix of length \(n) accepted")
+            } catch {
+                XCTAssertTrue(error.path.hasPrefix("@byte "), "\(n): \(error)")
+            }
+        }
+    }
+
+    /// Single-byte corruptions (seeded, reproducible) either parse or fail with an error; the
+    /// decoders then either accept or name a path. Nothing traps.
+    func testCorruptedBytesNeverCrash() throws {
+        let market = try InputFixtures.parsedMarket()
+        var doc = Array(InputFixtures.portfolio.utf8)
+        var rng = SplitMix64(seed: 0x5EED)
+        let replacements: [UInt8] = Array("{}[],:\"\\0123456789-.eE ntfxA".utf8) + [0x00, 0x1F, 0x80, 0xC3, 0xFF]
+        var rejected = 0
+        for _ in 0..<3000 {
+            let i = Int(rng.next() % UInt64(doc.count))
+            let saved = doc[i]
+            doc[i] = replacements[Int(rng.next() % UInt64(replacements.count))]
+            do { _ = try Portfolio.parse(doc, market: market) } catch {
+                rejected += 1
+                XCTAssertFalse(error.path.isEmpty)
+                XCTAssertFalse(error.message.isEmpty)
+            }
+            doc[i] = saved
+        }
+        XCTAssertGreaterThan(rejected, 1000)
+    }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): a tiny deterministic generator for reproducible tests.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
