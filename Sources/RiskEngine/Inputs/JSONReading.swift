@@ -64,7 +64,6 @@ struct ObjectReader {
         return v
     }
 
-    func has(_ key: String) -> Bool { lookup(key) != nil }
 }
 
 enum Read {
@@ -120,13 +119,6 @@ enum Read {
             out.unicodeScalars.append(u.value < 0x20 || u.value == 0x7F ? "?" : u)
         }
         return s.unicodeScalars.count > 64 ? out + "…" : out
-    }
-
-    static func bool(_ v: JSONValue, _ path: @autoclosure () -> String) throws(InputError) -> Bool {
-        guard case .bool(let b) = v else {
-            throw InputError(path: path(), message: "expected true or false, found \(v.typeName)")
-        }
-        return b
     }
 
     static func choice<E: RawRepresentable & CaseIterable>(_ v: JSONValue, _ path: @autoclosure () -> String, _ type: E.Type) throws(InputError) -> E
