@@ -84,8 +84,10 @@ final class InputMarketTests: XCTestCase {
         // Every dated instrument expires after as_of.
         for i in m.instruments { if let e = i.expiry { XCTAssertGreaterThan(e, m.asOf) } }
 
-        // Binance's published BTCUSDT maintenance amounts (0, 300, 1,500, 12,000, 132,000, 482,000,
-        // 2,982,000, 14,482,000 USDT) follow from the cumulative-deduction recurrence.
+        // Hand-worked recurrence cum_i = cum_{i-1} + max_{i-1}·(mmr_i − mmr_{i-1}) over the brackets
+        // 300k@0.4%, 800k@0.5%, 3M@0.65%, 12M@1%, 70M@2%, 100M@2.5%, 230M@5%, ∞@10%:
+        // 300k·0.1% = 300; +800k·0.15% = 1,500; +3M·0.35% = 12,000; +12M·1% = 132,000;
+        // +70M·0.5% = 482,000; +100M·2.5% = 2,982,000; +230M·5% = 14,482,000.
         let btc = try XCTUnwrap(m.margin.tierTables["BTC-LINEAR"])
         XCTAssertEqual(btc.map(\.cumulativeDeduction), [0, 300, 1_500, 12_000, 132_000, 482_000, 2_982_000, 14_482_000])
         XCTAssertNil(btc.last?.maxNotional)
