@@ -79,8 +79,8 @@ public struct PositionMetrics: Sendable, Codable, Equatable {
     public var markPrice: Double
     /// quantity × unit value (entry cost excluded).
     public var value: Double
-    /// Today's quote value of the entry cost term (linear: −q·size·entry; inverse futures: the coin
-    /// amount q·size/entry at the index; inverse options: −q·size·entry/index coins at the index).
+    /// Today's quote value of the entry cost term (linear contracts and all options: −q·size·entry;
+    /// inverse futures/perpetuals: the coin amount q·size/entry at the index).
     public var entryValue: Double
     public var unrealizedPnl: Double
     /// Inverse contracts only: the same P&L in the underlying coin.

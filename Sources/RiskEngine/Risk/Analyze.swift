@@ -33,8 +33,8 @@ public enum RiskEngine {
 ///
 /// Entry costs (SPEC.md §6). `UnitRisk.value` excludes them; each position adds one constant term:
 /// - linear future/perpetual/option: quote cash `−q·size·entry`;
-/// - inverse future/perpetual: the coin amount `+q·size/entry`, valued at the (moved) index;
-/// - inverse option (premium paid in coin): the coin amount `−q·size·entry/S0`, valued at the index.
+/// - inverse future/perpetual: the coin amount `+q·size/entry`, valued at the (moved) index.
+/// Option premiums are quoted in quote currency for inverse options too, so their cost is quote cash.
 /// So unrealized P&L of a position = `q·value + cash + coin·S`, e.g. an inverse future's
 /// `q·size·(S/entry − S/mark)` = its coin P&L `q·size·(1/entry − 1/mark)` converted at S.
 struct Book {
@@ -80,8 +80,9 @@ struct Book {
                 }
                 k0 = p.quantity * inst.contractSize / p.entryPrice
             case .option:
-                if m.isInverse { k0 = -p.quantity * inst.contractSize * p.entryPrice / m.spot }
-                else { c = -p.quantity * inst.contractSize * p.entryPrice }
+                // Entry premiums are quoted in quote currency per underlying unit for every option
+                // (SPEC.md §3), so the cost is quote cash also for inverse (coin-settled) options.
+                c = -p.quantity * inst.contractSize * p.entryPrice
             }
             netQ[i] += p.quantity
             cash += c
