@@ -10,6 +10,7 @@ struct RiskAttest: ParsableCommand {
             PriceCommand.self,
             Metrics.self,
             BenchEngine.self,
+            Demo.self,
         ]
     )
 }
