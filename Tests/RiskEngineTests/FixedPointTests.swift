@@ -90,7 +90,10 @@ final class FixedPointTests: XCTestCase {
             fails(bad, 2, malformed)
         }
         fails("1e99999999999999999999", 0, malformed)
-        fails("1e9999999", 0, range)
+        fails("1e1000000", 0, malformed)
+        fails("1e999999", 0, range)
+        XCTAssertEqual(try p("0e999999", 0), 0)
+        XCTAssertThrowsError(try p("1e-999999", 8))
         fails("1.5", 0, tooMany)
         fails("-12.345", 2, tooMany)
         fails("1e-9", 8, tooMany)

@@ -106,7 +106,7 @@ public enum FixedPoint {
                 throw .malformedDecimal(text: text, reason: "expected a digit after the decimal point")
             }
         }
-        // Exponent (bounded: anything beyond ±10^6 is rejected rather than risk overflow).
+        // Exponent: |exponent| ≥ 10^6 is rejected (no realistic number needs it; bounds the work).
         var exponent = 0
         if i < bytes.count && (bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")) {
             i += 1
@@ -117,10 +117,10 @@ public enum FixedPoint {
             }
             let expStart = i
             while i < bytes.count && isDigit(bytes[i]) {
-                if exponent > 1_000_000 {
-                    throw .malformedDecimal(text: text, reason: "exponent too large")
-                }
                 exponent = exponent * 10 + Int(bytes[i] - 0x30)
+                if exponent >= 1_000_000 {
+                    throw .malformedDecimal(text: text, reason: "exponent magnitude must be below 10^6")
+                }
                 i += 1
             }
             if i == expStart {
