@@ -137,6 +137,22 @@ final class DetMathTests: XCTestCase {
         XCTAssertLessThanOrEqual(worst, 8.0)
     }
 
+    func testExpCoefficientsAreCorrectlyRoundedReciprocalFactorials() {
+        for (i, c) in DetMath.expCoefficients.enumerated() {
+            let n = i + 2
+            var f = 1.0
+            for k in 2...n { f *= Double(k) }      // n! ≤ 14! is an exact double
+            XCTAssertEqual(c, 1.0 / f, "1/\(n)!")
+        }
+    }
+
+    func testLogCoefficientsAreCorrectlyRoundedReciprocals() {
+        for (i, c) in DetMath.logCoefficients.enumerated() {
+            let n = Double(5 + 2 * i)
+            XCTAssertEqual(c, 1.0 / n, "1/\(n)")
+        }
+    }
+
     func testNormCDFShape() {
         XCTAssertEqual(DetMath.normCDF(0), 0.5)
         XCTAssertEqual(DetMath.normCDF(-0.0), 0.5)

@@ -70,13 +70,35 @@ public enum DetMath {
 
     // MARK: exp
 
-    /// Taylor coefficients 1/n! for n = 2...14 (each n! is an exact double, so each quotient is
-    /// the correctly rounded 1/n!).
-    static let expCoefficients: [Double] = (2...14).map { n in
-        var f = 1.0
-        for i in 2...n { f *= Double(i) }
-        return 1.0 / f
-    }
+    /// Taylor coefficients c_n = 1/n!, n = 2...14, each the correctly rounded double (as literals so
+    /// the hot loop reads no global array; `DetMathTests` checks each equals 1.0 ÷ n!).
+    static let c2: Double = 0x1.0000000000000p-1
+    static let c3: Double = 0x1.5555555555555p-3
+    static let c4: Double = 0x1.5555555555555p-5
+    static let c5: Double = 0x1.1111111111111p-7
+    static let c6: Double = 0x1.6c16c16c16c17p-10
+    static let c7: Double = 0x1.a01a01a01a01ap-13
+    static let c8: Double = 0x1.a01a01a01a01ap-16
+    static let c9: Double = 0x1.71de3a556c734p-19
+    static let c10: Double = 0x1.27e4fb7789f5cp-22
+    static let c11: Double = 0x1.ae64567f544e4p-26
+    static let c12: Double = 0x1.1eed8eff8d898p-29
+    static let c13: Double = 0x1.6124613a86d09p-33
+    static let c14: Double = 0x1.93974a8c07c9dp-37
+    /// 1/n for odd n = 5...25, correctly rounded (equal to 1.0 ÷ n; checked in `DetMathTests`).
+    static let inv5: Double = 0x1.999999999999ap-3
+    static let inv7: Double = 0x1.2492492492492p-3
+    static let inv9: Double = 0x1.c71c71c71c71cp-4
+    static let inv11: Double = 0x1.745d1745d1746p-4
+    static let inv13: Double = 0x1.3b13b13b13b14p-4
+    static let inv15: Double = 0x1.1111111111111p-4
+    static let inv17: Double = 0x1.e1e1e1e1e1e1ep-5
+    static let inv19: Double = 0x1.af286bca1af28p-5
+    static let inv21: Double = 0x1.8618618618618p-5
+    static let inv23: Double = 0x1.642c8590b2164p-5
+    static let inv25: Double = 0x1.47ae147ae147bp-5
+    static var logCoefficients: [Double] { [inv5, inv7, inv9, inv11, inv13, inv15, inv17, inv19, inv21, inv23, inv25] }
+    static var expCoefficients: [Double] { [c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14] }
 
     /// e^x.
     ///
@@ -94,20 +116,29 @@ public enum DetMath {
         if hi.isNaN || lo.isNaN { return .nan }
         if hi > 709.8 { return .infinity }       // e^709.79 > greatest finite double
         if hi < -745.2 { return 0 }              // e^-745.14 < half the least subnormal
-        let k = (hi * invLn2).rounded(.toNearestOrEven)
+        // round-half-even(hi/ln2) by the 1.5·2^52 shifter: for |v| < 2^51 the addition rounds v
+        // to an integer under the default rounding mode, exactly as roundToIntegralTiesToEven.
+        let v = hi * invLn2
+        let k = (v + 0x1.8p52) - 0x1.8p52
         let t = hi - k * ln2Short                // exact
         let c = k * ln2ShortLo
         let (r0, e0) = twoSum(t, -c)
         let (r, e1) = twoSum(r0, lo)
         let delta = e0 + e1
         // q(r) = Σ_{n=2}^{14} r^(n−2)/n!  (Horner from the top)
-        let cs = expCoefficients
-        var q = cs[12]
-        var i = 11
-        while i >= 0 {
-            q = q * r + cs[i]
-            i -= 1
-        }
+        var q = c14
+        q = q * r + c13
+        q = q * r + c12
+        q = q * r + c11
+        q = q * r + c10
+        q = q * r + c9
+        q = q * r + c8
+        q = q * r + c7
+        q = q * r + c6
+        q = q * r + c5
+        q = q * r + c4
+        q = q * r + c3
+        q = q * r + c2
         let (s, se) = fastTwoSum(1.0, r)         // |r| < 0.35 < 1
         let tail = se + (r * r * q + delta * (1.0 + r))
         let y = s + tail
@@ -175,12 +206,17 @@ public enum DetMath {
         let s3l = s3e + s2e * s + 3.0 * s2 * sl     // includes the first-order effect of sl
         let (ah, ae) = twoProduct(s3, twoThirdsHi)
         let al = ae + (s3 * twoThirdsLo + s3l * twoThirdsHi)
-        var r = 1.0 / 25.0
-        var n = 23.0
-        while n >= 5.0 {
-            r = r * s2 + 1.0 / n
-            n -= 2.0
-        }
+        var r = inv25
+        r = r * s2 + inv23
+        r = r * s2 + inv21
+        r = r * s2 + inv19
+        r = r * s2 + inv17
+        r = r * s2 + inv15
+        r = r * s2 + inv13
+        r = r * s2 + inv11
+        r = r * s2 + inv9
+        r = r * s2 + inv7
+        r = r * s2 + inv5
         let rest5 = 2.0 * s * s2 * s2 * r
         let kd = Double(k)
         let (kh, ke) = twoProduct(kd, ln2Hi)
