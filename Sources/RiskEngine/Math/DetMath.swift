@@ -28,6 +28,9 @@ public enum DetMath {
     static let twoThirdsLo: Double = 0x1.5555555555555p-55
     static let invLn2: Double = 0x1.71547652b82fep0
     static let sqrt2: Double = 0x1.6a09e667f3bcdp0
+    /// ln √(2π) as a double-double (hi + lo).
+    static let lnSqrt2PiHi: Double = 0x1.d67f1c864beb5p-1
+    static let lnSqrt2PiLo: Double = -0x1.65b5a1b7ff5dfp-55
     /// 1/√(2π) rounded to nearest.
     static let invSqrt2Pi: Double = 0x1.9884533d43651p-2
 
@@ -274,25 +277,28 @@ public enum DetMath {
 
     // MARK: Normal law
 
-    /// φ(x) = e^(−x²/2)/√(2π). x² is formed exactly as a double-double, so the exponent carries no
-    /// rounding error even when x²/2 is in the hundreds (where one rounding of x² would already cost
-    /// dozens of ulps); the result is then within ~1.5 ulp relative over the whole range.
+    /// φ(x) = e^(−x²/2 − ln√(2π)). x² is formed exactly as a double-double and ln√(2π) is a
+    /// double-double constant, so the exponent carries no rounding error even when x²/2 is in the
+    /// hundreds (where one rounding of x² would already cost dozens of ulps), and the only
+    /// roundings are exp's own.
     public static func normPDF(_ x: Double) -> Double {
         if x.isNaN { return .nan }
         let a = abs(x)
         if a > 40 { return 0 }                     // e^-800 underflows to zero
         let (p, e) = twoProduct(a, a)
-        return expDD(-0.5 * p, -0.5 * e) * invSqrt2Pi
+        let (h, l) = twoSum(-0.5 * p, -lnSqrt2PiHi)
+        return expDD(h, l + (-0.5 * e - lnSqrt2PiLo))
     }
 
-    /// Mills ratio M(t) = Φ(−t)/φ(t) for t ≥ 0.
+    /// G(t) = Φ(−t)·e^(t²/2) = M(t)/√(2π) for t ≥ 0, where M(t) = Φ(−t)/φ(t) is the Mills ratio.
     ///
     /// For t < 8: a degree-13 Taylor polynomial about the centre of the width-1/4 interval holding
-    /// t (coefficients from `MillsRatioTable.swift`, generated at 60 digits from the ODE
-    /// M′ = tM − 1; truncation < 3e-19). For t ≥ 8: Laplace's continued fraction
-    /// M(t) = 1/(t + 1/(t + 2/(t + 3/(t + …)))) truncated after 24 levels and evaluated from the
-    /// bottom up (truncation < 1e-25 relative for t ≥ 8).
-    static func mills(_ t: Double) -> Double {
+    /// t (coefficients from `MillsRatioTable.swift`: M's Taylor coefficients from the ODE
+    /// M′ = tM − 1 at 60 digits, divided by √(2π), rounded once; truncation < 3e-19 relative).
+    /// For t ≥ 8: Laplace's continued fraction M(t) = 1/(t + 1/(t + 2/(t + 3/(t + …)))) truncated
+    /// after 24 levels and evaluated from the bottom up (truncation < 1e-25 relative for t ≥ 8);
+    /// the last step divides 1/√(2π) rather than 1, so G costs no extra rounding.
+    static func scaledUpperTail(_ t: Double) -> Double {
         if t < 8 {
             let j = Int(t * 4)                      // exact; 0...31
             let centre = (Double(j) + 0.5) * 0.25
@@ -313,22 +319,24 @@ public enum DetMath {
             v = k / (t + v)
             k -= 1
         }
-        return 1.0 / (t + v)
+        return invSqrt2Pi / (t + v)
     }
 
     /// Φ(x), the standard normal cumulative distribution function.
     ///
-    /// Both tails are computed without cancellation: for x < 0, Φ(x) = φ(x)·M(−x) directly, so
-    /// tiny lower-tail probabilities (deep out-of-the-money options) keep full *relative*
-    /// accuracy down to the subnormal range; for x > 0, Φ(x) = 1 − φ(x)·M(x), whose subtraction
-    /// loses nothing because φ·M ≤ 1/2. Φ(0) = 1/2 exactly; Φ(x) = 0 for x < −40 and 1 for x > 40.
+    /// Both tails are computed without cancellation: for x < 0, Φ(x) = e^(−x²/2)·G(−x) directly
+    /// (x² exact as a double-double, G from `scaledUpperTail`), so tiny lower-tail probabilities
+    /// (deep out-of-the-money options) keep full *relative* accuracy down to the subnormal range;
+    /// for x > 0, Φ(x) = 1 − e^(−x²/2)·G(x), whose subtraction loses nothing because the product
+    /// is ≤ 1/2. Φ(0) = 1/2 exactly; Φ(x) = 0 for x < −40 and 1 for x > 40.
     public static func normCDF(_ x: Double) -> Double {
         if x.isNaN { return .nan }
         if x == 0 { return 0.5 }
         if x < -40 { return 0 }
         if x > 40 { return 1 }
         let t = abs(x)
-        let tail = normPDF(t) * mills(t)
+        let (p, e) = twoProduct(t, t)
+        let tail = expDD(-0.5 * p, -0.5 * e) * scaledUpperTail(t)
         return x < 0 ? tail : 1.0 - tail
     }
 }
