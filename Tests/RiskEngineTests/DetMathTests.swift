@@ -108,8 +108,8 @@ final class DetMathTests: XCTestCase {
         print("DetMath.normCDF max error vs mpmath: \(worstCDF) ulp at x = \(worstCDFx)")
         print("DetMath.normPDF max error vs mpmath: \(worstPDF) ulp at x = \(worstPDFx)")
         // The mpmath values are correctly rounded, so these bounds are our error + 0.5 ulp at most.
-        XCTAssertLessThanOrEqual(worstCDF, 4.0)
-        XCTAssertLessThanOrEqual(worstPDF, 2.0)
+        XCTAssertLessThanOrEqual(worstCDF, 2.0)
+        XCTAssertLessThanOrEqual(worstPDF, 1.0)
     }
 
     /// Φ(x) = erfc(−x/√2)/2 with libm's erfc. The argument −x/√2 is formed as a double-double
@@ -134,7 +134,23 @@ final class DetMathTests: XCTestCase {
         print("DetMath.normCDF max error vs libm erfc: \(worst) ulp at x = \(worstX); \(worstTail) ulp for x < -5")
         // glibc's erfc itself is not correctly rounded (a few ulp), so this bound is looser than
         // the mpmath one; it would still catch any formula or table mistake by a wide margin.
-        XCTAssertLessThanOrEqual(worst, 8.0)
+        XCTAssertLessThanOrEqual(worst, 6.0)
+    }
+
+    func testExpCoefficientsAreCorrectlyRoundedReciprocalFactorials() {
+        for (i, c) in DetMath.expCoefficients.enumerated() {
+            let n = i + 2
+            var f = 1.0
+            for k in 2...n { f *= Double(k) }      // n! ≤ 14! is an exact double
+            XCTAssertEqual(c, 1.0 / f, "1/\(n)!")
+        }
+    }
+
+    func testLogCoefficientsAreCorrectlyRoundedReciprocals() {
+        for (i, c) in DetMath.logCoefficients.enumerated() {
+            let n = Double(5 + 2 * i)
+            XCTAssertEqual(c, 1.0 / n, "1/\(n)")
+        }
     }
 
     func testNormCDFShape() {
