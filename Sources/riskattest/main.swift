@@ -8,6 +8,8 @@ struct RiskAttest: ParsableCommand {
         subcommands: [
             Version.self,
             PriceCommand.self,
+            Metrics.self,
+            BenchEngine.self,
         ]
     )
 }

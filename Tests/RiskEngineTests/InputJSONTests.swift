@@ -213,7 +213,7 @@ final class InputJSONTests: XCTestCase {
     func testCorruptedBytesNeverCrash() throws {
         let market = try InputFixtures.parsedMarket()
         var doc = Array(InputFixtures.portfolio.utf8)
-        var rng = InputSplitMix64(seed: 0x5EED)
+        var rng = SplitMix64(seed: 0x5EED)   // shared test generator (DetMathTestSupport.swift)
         let replacements: [UInt8] = Array("{}[],:\"\\0123456789-.eE ntfxA".utf8) + [0x00, 0x1F, 0x80, 0xC3, 0xFF]
         var rejected = 0
         for _ in 0..<3000 {
@@ -228,18 +228,5 @@ final class InputJSONTests: XCTestCase {
             doc[i] = saved
         }
         XCTAssertGreaterThan(rejected, 1000)
-    }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny deterministic generator for reproducible tests.
-private struct InputSplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
