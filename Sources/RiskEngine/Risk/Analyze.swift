@@ -4,8 +4,12 @@ public struct AnalysisOptions: Sendable, Equatable {
     public var targetDelta: [String: Double]
     /// Target maintenance/equity ratio for the top-up suggestion, in (0, 1].
     public var targetMarginRatio: Double
-    public init(targetDelta: [String: Double] = [:], targetMarginRatio: Double = 0.5) {
+    /// Whether to search account-level liquidation prices (the costly part in portfolio mode, where
+    /// every trial price re-runs the grid). When false, `RiskReport.liquidation` is empty.
+    public var liquidationPrices: Bool
+    public init(targetDelta: [String: Double] = [:], targetMarginRatio: Double = 0.5, liquidationPrices: Bool = true) {
         self.targetDelta = targetDelta; self.targetMarginRatio = targetMarginRatio
+        self.liquidationPrices = liquidationPrices
     }
 }
 
@@ -319,7 +323,7 @@ struct Book {
 
         // Liquidation per underlying.
         var liquidation: [LiquidationMetrics] = []
-        for ui in 0..<nU {
+        for ui in 0..<nU where options.liquidationPrices {
             liquidation.append(liquidationFor(underlying: ui, equity: equity, crossMM: crossMM, isoMMByPos: isoMMByPos,
                                               pnlByU: pnlByU, stressQuote: stressQuote, activeMM: active.maintenance))
         }
