@@ -109,3 +109,26 @@ final class LiquidationTests: XCTestCase {
         XCTAssertEqual(r.liquidation[0].status, "at_or_below_maintenance")
     }
 }
+
+final class LiquidationIsolatedOptionTests: XCTestCase {
+    typealias F = MetricsFixture
+    /// In isolated mode a long option's wallet is its premium: it is never liquidated. A short
+    /// option is, at a price where its own equity meets its maintenance margin.
+    func testIsolatedOptions() throws {
+        let m = F.market(underlyings: [("BTC", 50_000, 0)], instruments: [F.option("C", "BTC", .call, strike: 55_000, days: 20, iv: 0.6)])
+        let book = Portfolio(positions: [F.pos("C", 2, 700), Position(instrument: "C", quantity: -2, quantityUnits: -200_000_000,
+                                                                       entryPrice: 700, venue: "x", account: nil)],
+                             collateral: [F.bal("USD", 10_000)], marginMode: .isolated)
+        let r = try RiskEngine.analyze(portfolio: book, market: m)
+        XCTAssertEqual(r.isolatedPositions[0].method, "long_option_never_liquidated")
+        XCTAssertNil(r.isolatedPositions[0].liquidationPrice)
+        XCTAssertEqual(r.isolatedPositions[0].wallet, 1_400, accuracy: 1e-9)
+        let short = r.isolatedPositions[1]
+        XCTAssertEqual(short.method, "root_search")
+        let lp = try XCTUnwrap(short.liquidationPrice)
+        XCTAssertGreaterThan(lp, 50_000)
+        // At the liquidation index: wallet + 2·(700 − V) = 2·(0.075·S + V), V by the independent pricer.
+        let v = try OptionPricer.bsm(kind: .call, spot: lp, strike: 55_000, expiry: 20.0 / 365, vol: 0.6, rate: 0).price
+        XCTAssertEqual(short.wallet + 2 * (700 - v), 2 * (0.075 * lp + v), accuracy: 1e-6)
+    }
+}

@@ -93,3 +93,23 @@ final class UnitRiskTests: XCTestCase {
         XCTAssertEqual(u.expiryBucket, .from30to90d)
     }
 }
+
+/// The stress-grid kernel (price only, ln F/K split as ln F0/K + ln ratio) against the full pricer.
+final class UnitRiskKernelTests: XCTestCase {
+    func testKernelMatchesOptionPricer() throws {
+        let m = MetricsFixture.market(underlyings: [("BTC", 61_234.5, 0.045)], instruments: [
+            MetricsFixture.option("C", "BTC", .call, strike: 70_000, days: 9, iv: 0.7, size: 0.1),
+            MetricsFixture.option("P", "BTC", .put, strike: 40_000, days: 250, iv: 1.1, size: 3)])
+        let t = try UnitRiskTable(market: m)
+        for (i, (kind, k, d, iv, size)) in [(OptionKind.call, 70_000.0, 9.0, 0.7, 0.1), (.put, 40_000, 250, 1.1, 3)].enumerated() {
+            let years = d / 365, fwd = 61_234.5 * DetMath.exp(0.045 * years)
+            for ratio in [0.05, 0.34, 0.84, 1, 1.16, 2, 6] {
+                for vol in [0.05, iv, 2.5] {
+                    let ref = try OptionPricer.black76(kind: kind, forward: fwd * ratio, strike: k, expiry: years, vol: vol, rate: 0.045)
+                    let got = t.models[i].value(ratio: ratio, vol: vol)
+                    XCTAssertEqual(got, size * ref.price, accuracy: 1e-12 * fwd * ratio * size, "\(kind) r=\(ratio) v=\(vol)")
+                }
+            }
+        }
+    }
+}

@@ -6,22 +6,20 @@
 ///
 /// 1. If g(1) ≤ 0 the account is already at or below maintenance: no search.
 /// 2. Scan outwards from r = 1 over a fixed ladder of ratios (below: 0.99 … 0.0001; above:
-///    1.01 … 100). The first rung with g ≤ 0 and its inner neighbour (g > 0) form a guaranteed
-///    bracket. No sign change on the ladder = no liquidation price on that side (reported as nil).
-///    Two roots closer together than one rung can be missed; the ladder is dense (1–5 %) near the
-///    current price where that matters most.
+///    1.01 … 100; 22 rungs each, steps of 1–3 % within ±5 %, 3–7 % out to ±30 %). The first rung
+///    with g ≤ 0 and its inner neighbour (g > 0) form a guaranteed bracket. No sign change on the
+///    ladder = no liquidation price on that side (reported as nil). Two roots closer together than
+///    one rung can be missed; the ladder is densest near the current price, where that matters most.
 /// 3. Inside the bracket, the Illinois variant of regula falsi: each step keeps a sign-changing
 ///    bracket (so it cannot diverge) and halves the weight of a stale end, which gives superlinear
 ///    convergence; we stop when the bracket is narrower than 1e-13·r or after 200 steps, and return
 ///    the end with g ≤ 0 closest to the root, so the returned price is never on the safe side by
 ///    more than the tolerance.
 enum LiquidationSearch {
-    static let downLadder: [Double] = [0.99, 0.98, 0.97, 0.96, 0.95, 0.93, 0.91, 0.89, 0.87, 0.85, 0.82, 0.79,
-                                       0.76, 0.72, 0.68, 0.64, 0.6, 0.55, 0.5, 0.45, 0.4, 0.34, 0.28, 0.22,
-                                       0.16, 0.1, 0.05, 0.02, 0.01, 0.001, 0.0001]
-    static let upLadder: [Double] = [1.01, 1.02, 1.03, 1.04, 1.05, 1.07, 1.09, 1.11, 1.13, 1.15, 1.18, 1.21,
-                                     1.25, 1.3, 1.35, 1.4, 1.5, 1.6, 1.75, 2, 2.25, 2.5, 3, 3.5, 4, 5, 6, 8,
-                                     10, 15, 20, 30, 50, 100]
+    static let downLadder: [Double] = [0.99, 0.98, 0.97, 0.95, 0.93, 0.9, 0.87, 0.84, 0.8, 0.75, 0.7, 0.64, 0.57,
+                                       0.5, 0.4, 0.3, 0.2, 0.1, 0.03, 0.01, 0.001, 0.0001]
+    static let upLadder: [Double] = [1.01, 1.02, 1.03, 1.05, 1.07, 1.1, 1.13, 1.16, 1.2, 1.25, 1.3, 1.4, 1.5, 1.75,
+                                     2, 2.5, 3, 4, 6, 10, 20, 100]
 
     /// The nearest ratio on the given ladder side where g crosses to ≤ 0; nil when none.
     /// `g1` is g(1) (> 0).

@@ -4,8 +4,12 @@ public struct AnalysisOptions: Sendable, Equatable {
     public var targetDelta: [String: Double]
     /// Target maintenance/equity ratio for the top-up suggestion, in (0, 1].
     public var targetMarginRatio: Double
-    public init(targetDelta: [String: Double] = [:], targetMarginRatio: Double = 0.5) {
+    /// Whether to search account-level liquidation prices (the costly part in portfolio mode, where
+    /// every trial price re-runs the grid). When false, `RiskReport.liquidation` is empty.
+    public var liquidationPrices: Bool
+    public init(targetDelta: [String: Double] = [:], targetMarginRatio: Double = 0.5, liquidationPrices: Bool = true) {
         self.targetDelta = targetDelta; self.targetMarginRatio = targetMarginRatio
+        self.liquidationPrices = liquidationPrices
     }
 }
 
@@ -145,15 +149,13 @@ struct Book {
             let im = MarginRules.tiered(notional: abs(p.quantity) * m.size, table: t).im
             return im / p.entryPrice * m.spot * r
         case .option:
+            // Short: the initial margin at the snapshot (the premium received is in the P&L);
+            // long: the premium paid, so the position's equity is its value, never below its (zero) margin.
+            if p.quantity > 0 { return p.quantity * m.size * p.entryPrice }
             return standardMargin(instrument: i, quantity: p.quantity, ratio: 1, unitValue: table.instruments[i].value).im
         }
     }
 
-    func value(instrument i: Int, ratio r: Double, vol: Double) -> Double {
-        // Inputs were priced at r = 1 and every scenario when the table was built; other ratios can
-        // only fail for absurd inputs, which we map to NaN (the root search treats NaN as unsafe).
-        (try? table.models[i].value(ratio: r, vol: vol)) ?? .nan
-    }
 
     // MARK: report
 
@@ -321,7 +323,7 @@ struct Book {
 
         // Liquidation per underlying.
         var liquidation: [LiquidationMetrics] = []
-        for ui in 0..<nU {
+        for ui in 0..<nU where options.liquidationPrices {
             liquidation.append(liquidationFor(underlying: ui, equity: equity, crossMM: crossMM, isoMMByPos: isoMMByPos,
                                               pnlByU: pnlByU, stressQuote: stressQuote, activeMM: active.maintenance))
         }
@@ -377,10 +379,12 @@ struct Book {
                                                                         entry: p.entryPrice, table: table) {
                 lp = lpMark * (m.spot / m.mark)
             }
+        } else if case .option = m.form, p.quantity > 0 {
+            method = "long_option_never_liquidated"
         } else {
             method = "root_search"
             let g: (Double) -> Double = { r in
-                let v = self.value(instrument: i, ratio: r, vol: m.baseVol)
+                let v = m.value(ratio: r, lnRatio: DetMath.log(r), sd: m.baseSD)
                 let upnl = p.quantity * v + self.posCash[k] + self.posCoin[k] * m.spot * r
                 let mmr = self.standardMargin(instrument: i, quantity: p.quantity, ratio: r, unitValue: v).mm
                 return self.isolatedWallet(position: k, ratio: r) + upnl - mmr
@@ -415,8 +419,15 @@ struct Book {
                         pnlByU: [[Double]], stressQuote: [Double], activeMM: Double) -> LiquidationMetrics {
         let und = market.underlyings[ui]
         let s0 = und.indexPrice
-        let mine = (0..<netQ.count).filter { netQ[$0] != 0 && table.models[$0].underlyingIndex == ui }
+        // Instruments of this underlying that the book touches (net or, for isolated, any position).
+        var held = [Bool](repeating: false, count: netQ.count)
+        for i in posIndex where table.models[i].underlyingIndex == ui { held[i] = true }
+        let mine = (0..<netQ.count).filter { held[$0] }
+        var slot = [Int](repeating: -1, count: netQ.count)
+        for (n, i) in mine.enumerated() { slot[i] = n }
         let baseValues = mine.map { table.instruments[$0].value }
+        let models = mine.map { table.models[$0] }
+        let nets = mine.map { netQ[$0] }
         let linearTied = coin[ui] * s0 + collByU[ui]   // quote value moving 1:1 with the index
         let mode = portfolio.marginMode
         let nS = market.scenarios.count
@@ -435,46 +446,52 @@ struct Book {
             break
         }
         var othersPnl = [Double](repeating: 0, count: nS)
+        var lnRs = [Double](repeating: 0, count: nS)
+        var sds = [[Double]](repeating: [], count: nS)
         if mode == .portfolio {
             for s in 0..<nS {
                 var x = stressQuote[s]
                 for u2 in 0..<market.underlyings.count where u2 != ui { x += pnlByU[s][u2] }
                 othersPnl[s] = x
+                lnRs[s] = table.scenarioLnRatios[s][ui]
+                sds[s] = mine.map { table.scenarioSD[s][$0] }
             }
         }
         let fraction = market.margin.portfolioMaintenanceFraction
+        let weights = market.scenarios.map(\.weight)
+        let ratiosU = table.scenarioRatios.map { $0[ui] }
 
         let g: (Double) -> Double = { r in
+            let lnr = DetMath.log(r)
             var eq = equity + linearTied * (r - 1)
             var values = [Double](repeating: 0, count: mine.count)
-            for (n, i) in mine.enumerated() {
-                let v = self.value(instrument: i, ratio: r, vol: self.table.models[i].baseVol)
+            for n in 0..<mine.count {
+                let v = models[n].value(ratio: r, lnRatio: lnr, sd: models[n].baseSD)
                 values[n] = v
-                eq += self.netQ[i] * (v - baseValues[n])
+                eq += nets[n] * (v - baseValues[n])
             }
             var mm = mmOthers
             switch mode {
             case .cross:
-                for (n, i) in mine.enumerated() {
-                    mm += self.standardMargin(instrument: i, quantity: self.netQ[i], ratio: r, unitValue: values[n]).mm
+                for (n, i) in mine.enumerated() where nets[n] != 0 {
+                    mm += self.standardMargin(instrument: i, quantity: nets[n], ratio: r, unitValue: values[n]).mm
                 }
             case .isolated:
                 for k in myPositions {
                     let i = self.posIndex[k]
-                    let v = self.value(instrument: i, ratio: r, vol: self.table.models[i].baseVol)
                     mm += self.standardMargin(instrument: i, quantity: self.portfolio.positions[k].quantity, ratio: r,
-                                              unitValue: v).mm
+                                              unitValue: values[slot[i]]).mm
                 }
             case .portfolio:
                 var worst = 0.0
                 for s in 0..<nS {
-                    let rs = self.table.scenarioRatios[s][ui]
+                    let rs = ratiosU[s], lnrs = lnr + lnRs[s], sd = sds[s]
                     var pnl = othersPnl[s] + linearTied * r * (rs - 1)
-                    for (n, i) in mine.enumerated() {
-                        let v = self.value(instrument: i, ratio: r * rs, vol: self.table.scenarioVols[s][i])
-                        pnl += self.netQ[i] * (v - values[n])
+                    for n in 0..<mine.count where nets[n] != 0 {
+                        let v = models[n].value(ratio: r * rs, lnRatio: lnrs, sd: sd[n])
+                        pnl += nets[n] * (v - values[n])
                     }
-                    let wl = self.market.scenarios[s].weight * -pnl
+                    let wl = weights[s] * -pnl
                     if wl > worst { worst = wl }
                 }
                 mm = fraction * worst

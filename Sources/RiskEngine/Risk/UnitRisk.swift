@@ -73,6 +73,9 @@ struct InstrumentModel: Sendable {
     var isInverse: Bool
     var isPerpetual: Bool
 
+    // Option constants, precomputed once: discount factor e^{−rT}, ln(F0/K), √T, call/put sign.
+    var df = 1.0, lnFK = 0.0, sqrtT = 0.0, sign = 1.0, strike = 0.0
+
     /// Quote value of +1 contract when the index is `S0·ratio` and the option vol is `vol`.
     ///
     /// - linear: `size·mark·ratio` (the mark moves with the index).
@@ -81,14 +84,30 @@ struct InstrumentModel: Sendable {
     ///   `−size·S0/mark`. All price risk of an inverse contract sits in its entry coin amount
     ///   `size/entry` (a coin balance; see `RiskEngine`).
     /// - option: `size·Black76(F0·ratio, K, T, vol, r)`.
-    func value(ratio: Double, vol: Double) throws(PricingError) -> Double {
+    func value(ratio: Double, vol: Double) -> Double {
+        value(ratio: ratio, lnRatio: DetMath.log(ratio), sd: vol * sqrtT)
+    }
+
+    /// The same with ln(ratio) and σ√T supplied: the hot path of the stress grid and the liquidation
+    /// searches, where ln(ratio) is shared by every instrument of an underlying and σ√T by every
+    /// trial price. Black-76 price only:
+    /// `sign·df·(F·Φ(sign·d1) − K·Φ(sign·d2))`, `d1 = (ln(F0/K) + ln ratio)/(σ√T) + σ√T/2`,
+    /// `d2 = d1 − σ√T` — the same formula as `OptionPricer.black76`, with ln(F/K) split as
+    /// ln(F0/K) + ln(ratio) (equal up to rounding; the unit tests pin the agreement).
+    @inline(__always)
+    func value(ratio: Double, lnRatio: Double, sd: Double) -> Double {
         switch form {
         case .linear: return size * mark * ratio
         case .inverse: return -size * (spot / mark)
-        case .option(let kind, let strike, let years, _, _):
-            let g = try OptionPricer.black76(kind: kind, forward: forward * ratio, strike: strike,
-                                             expiry: years, vol: vol, rate: rate)
-            return size * g.price
+        case .option:
+            let f = forward * ratio
+            guard sd > 0 else {
+                let x = sign * (f - strike)
+                return x > 0 ? size * df * x : 0
+            }
+            let d1 = (lnFK + lnRatio) / sd + 0.5 * sd
+            let d2 = d1 - sd
+            return size * sign * df * (f * DetMath.normCDF(sign * d1) - strike * DetMath.normCDF(sign * d2))
         }
     }
 
@@ -98,8 +117,9 @@ struct InstrumentModel: Sendable {
         return UnitRiskTable.shockedVol(iv: iv, dte: dte, shock: shock)
     }
 
-    var baseVol: Double {
-        if case .option(_, _, _, let iv, _) = form { return iv }
+    /// σ√T at the snapshot's mark IV (0 for non-options).
+    var baseSD: Double {
+        if case .option(_, _, _, let iv, _) = form { return iv * sqrtT }
         return 0
     }
 }
@@ -113,8 +133,10 @@ public struct UnitRiskTable: Sendable {
     var models: [InstrumentModel]
     /// `ratios[s][u]` = 1 + move of underlying u in scenario s.
     var scenarioRatios: [[Double]]
-    /// Shocked vol of instrument i in scenario s: `scenarioVols[s][i]` (0 for non-options).
-    var scenarioVols: [[Double]]
+    /// `ln(scenarioRatios[s][u])`.
+    var scenarioLnRatios: [[Double]]
+    /// σ√T of instrument i under scenario s's vol shock: `scenarioSD[s][i]` (0 for non-options).
+    var scenarioSD: [[Double]]
     /// Underlying index (into `market.underlyings`) of each collateral asset; nil for quote collateral.
     var collateralUnderlying: [Int?]
 
@@ -157,6 +179,7 @@ public struct UnitRiskTable: Sendable {
             }
             ratios.append(row)
         }
+        let lnRatios = ratios.map { $0.map { DetMath.log($0) } }
 
         for (i, inst) in market.instruments.enumerated() {
             let path = "instruments[\(i)]"
@@ -188,9 +211,19 @@ public struct UnitRiskTable: Sendable {
                 forward = s0 * DetMath.exp(und.rate * years)
                 bucket = ExpiryBucket(daysToExpiry: dte)
             }
-            let model = InstrumentModel(form: form, underlyingIndex: u, size: inst.contractSize, mark: inst.markPrice,
+            var model = InstrumentModel(form: form, underlyingIndex: u, size: inst.contractSize, mark: inst.markPrice,
                                         spot: s0, rate: und.rate, forward: forward,
                                         isInverse: inst.margining == .inverse, isPerpetual: isPerp)
+            if case .option(let kind, let strike, let years, _, _) = form {
+                model.df = DetMath.exp(-und.rate * years)
+                model.lnFK = DetMath.logRatio(forward, strike)
+                model.sqrtT = years.squareRoot()
+                model.sign = kind == .call ? 1 : -1
+                model.strike = strike
+                guard model.df.isFinite, model.df > 0, model.lnFK.isFinite else {
+                    throw InputError(path: path, message: "cannot be priced: discount factor or ln(F/K) not finite")
+                }
+            }
             models.append(model)
 
             var unit = UnitRisk(underlying: inst.underlying, value: 0, scenarioValues: [], liabilityValue: 0,
@@ -200,12 +233,12 @@ public struct UnitRiskTable: Sendable {
             do {
                 switch form {
                 case .linear:
-                    unit.value = try model.value(ratio: 1, vol: 0)
+                    unit.value = model.value(ratio: 1, lnRatio: 0, sd: 0)
                     // d(size·mark·S/S0)/dS: exactly `size` when the mark equals the index.
                     unit.delta = inst.contractSize * (inst.markPrice / s0)
                     unit.notional = inst.contractSize * inst.markPrice
                 case .inverse:
-                    unit.value = try model.value(ratio: 1, vol: 0)
+                    unit.value = model.value(ratio: 1, lnRatio: 0, sd: 0)
                     unit.notional = inst.contractSize
                 case .option(let kind, let strike, let years, let iv, _):
                     // Black-76 on F = S0·e^{rT}; Greeks converted to the index S:
@@ -214,7 +247,7 @@ public struct UnitRiskTable: Sendable {
                                                      vol: iv, rate: und.rate)
                     let e = forward / s0
                     let size = inst.contractSize
-                    unit.value = size * g.price
+                    unit.value = model.value(ratio: 1, lnRatio: 0, sd: iv * model.sqrtT)
                     unit.delta = size * g.delta * e
                     unit.gamma = size * g.gamma * e * e
                     unit.vega = size * g.vega
@@ -225,7 +258,8 @@ public struct UnitRiskTable: Sendable {
                 }
                 var sv = [Double](repeating: 0, count: market.scenarios.count)
                 for (k, sc) in market.scenarios.enumerated() {
-                    sv[k] = try model.value(ratio: ratios[k][u], vol: model.shockedVol(sc.volShock))
+                    sv[k] = model.value(ratio: ratios[k][u], lnRatio: lnRatios[k][u],
+                                        sd: model.shockedVol(sc.volShock) * model.sqrtT)
                 }
                 unit.scenarioValues = sv
             } catch {
@@ -242,7 +276,7 @@ public struct UnitRiskTable: Sendable {
 
         var vols: [[Double]] = []
         vols.reserveCapacity(market.scenarios.count)
-        for sc in market.scenarios { vols.append(models.map { $0.shockedVol(sc.volShock) }) }
+        for sc in market.scenarios { vols.append(models.map { $0.shockedVol(sc.volShock) * $0.sqrtT }) }
 
         var coll: [UnitRisk] = []
         var collU: [Int?] = []
@@ -275,7 +309,8 @@ public struct UnitRiskTable: Sendable {
         self.collateral = coll
         self.models = models
         self.scenarioRatios = ratios
-        self.scenarioVols = vols
+        self.scenarioLnRatios = lnRatios
+        self.scenarioSD = vols
         self.collateralUnderlying = collU
     }
 }
