@@ -54,3 +54,23 @@ final class MSMTests: XCTestCase {
         }
     }
 }
+
+final class PrecomputedMSMTests: XCTestCase {
+    func testPrecomputedMatchesSumOfProducts() {
+        var rng = TestRNG(seed: 21)
+        let statics = (0..<40).map { _ in rng.point() }
+        for width in [5, 6, 8] {
+            let pre = VartimePrecomputedMSM(points: statics, width: width)
+            for (ns, nd) in [(40, 0), (40, 3), (17, 5), (0, 4), (1, 0)] {
+                let ss = (0..<ns).map { i in i == 2 ? Scalar.zero : rng.scalar() }
+                let ds = (0..<nd).map { _ in rng.scalar() }
+                let dp = (0..<nd).map { _ in rng.point() }
+                var expected = RistrettoPoint.identity
+                for i in 0..<ns { expected = expected + statics[i].mulVartime(ss[i]) }
+                for j in 0..<nd { expected = expected + dp[j].mulVartime(ds[j]) }
+                XCTAssertEqual(pre.mul(staticScalars: ss, dynamicScalars: ds, dynamicPoints: dp), expected,
+                               "w=\(width) ns=\(ns) nd=\(nd)")
+            }
+        }
+    }
+}

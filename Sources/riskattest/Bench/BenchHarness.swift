@@ -13,7 +13,8 @@ struct BenchRecord: Codable, Sendable {
 }
 
 /// Keeps a value alive so the optimiser cannot delete the work that produced it.
-@inline(never)
+/// `@_optimize(none)` stops dead-argument elimination from seeing through the call.
+@inline(never) @_optimize(none)
 func benchBlackHole<T>(_ x: T) { withExtendedLifetime(x) {} }
 
 /// Times `body` `reps` times on the monotonic clock after one untimed warm-up run (page faults,
