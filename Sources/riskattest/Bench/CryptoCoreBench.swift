@@ -42,32 +42,35 @@ func cryptoCoreBenchmarks(reps: Int, only: String? = nil, msmSizes: [Int] = [64,
     let scalarBytes = scalars.map { $0.bytes }
     let pointBytes = points.map { $0.compressed() }
     var sink = RistrettoPoint.identity
-    if want("scalarmult.variable") { out.append(benchMeasure(name: "scalarmult.variable", reps: reps) {
-        for i in 0..<batch { sink = sink + scalars[i] * points[i] }
-    }.perOperation(batch)) }
-    if want("scalarmult.variable.vartime") { out.append(benchMeasure(name: "scalarmult.variable.vartime", reps: reps) {
-        for i in 0..<batch { sink = sink + points[i].mulVartime(scalars[i]) }
-    }.perOperation(batch)) }
-    if want("scalarmult.variable.bytes") { out.append(benchMeasure(name: "scalarmult.variable.bytes", reps: reps) {
-        // decode + constant-time multiply + encode: the same work as libsodium's call.
-        for i in 0..<batch {
-            if let p = try? RistrettoPoint(compressed: pointBytes[i]) { benchBlackHole((scalars[i] * p).compressed()) }
-        }
-    }.perOperation(batch)) }
     let table = FixedBaseTable.generatorTable
-    if want("scalarmult.fixed") { out.append(benchMeasure(name: "scalarmult.fixed", reps: reps) {
-        for i in 0..<batch { sink = sink + table.mul(scalars[i]) }
-    }.perOperation(batch)) }
-    if want("scalarmult.fixed.bytes") { out.append(benchMeasure(name: "scalarmult.fixed.bytes", reps: reps) {
-        for i in 0..<batch { benchBlackHole(table.mul(scalars[i]).compressed()) }
-    }.perOperation(batch)) }
     var q = [UInt8](repeating: 0, count: 32)
-    if want("libsodium.scalarmult.variable") { out.append(benchMeasure(name: "libsodium.scalarmult.variable", reps: reps) {
-        for i in 0..<batch { _ = crypto_scalarmult_ristretto255(&q, scalarBytes[i], pointBytes[i]) }
-    }.perOperation(batch)) }
-    if want("libsodium.scalarmult.fixed") { out.append(benchMeasure(name: "libsodium.scalarmult.fixed", reps: reps) {
-        for i in 0..<batch { _ = crypto_scalarmult_ristretto255_base(&q, scalarBytes[i]) }
-    }.perOperation(batch)) }
+    // Ours and libsodium's, interleaved rep by rep (see benchMeasureInterleaved).
+    let smItems: [(name: String, body: () -> Void)] = [
+        ("scalarmult.variable", {   // constant time, point in, point out
+            for i in 0..<batch { sink = sink + scalars[i] * points[i] }
+        }),
+        ("scalarmult.variable.vartime", {
+            for i in 0..<batch { sink = sink + points[i].mulVartime(scalars[i]) }
+        }),
+        ("scalarmult.variable.bytes", {   // decode + constant-time multiply + encode, like libsodium's call
+            for i in 0..<batch {
+                if let p = try? RistrettoPoint(compressed: pointBytes[i]) { benchBlackHole((scalars[i] * p).compressed()) }
+            }
+        }),
+        ("libsodium.scalarmult.variable", {
+            for i in 0..<batch { _ = crypto_scalarmult_ristretto255(&q, scalarBytes[i], pointBytes[i]) }
+        }),
+        ("scalarmult.fixed", {
+            for i in 0..<batch { sink = sink + table.mul(scalars[i]) }
+        }),
+        ("scalarmult.fixed.bytes", {
+            for i in 0..<batch { benchBlackHole(table.mul(scalars[i]).compressed()) }
+        }),
+        ("libsodium.scalarmult.fixed", {
+            for i in 0..<batch { _ = crypto_scalarmult_ristretto255_base(&q, scalarBytes[i]) }
+        }),
+    ].filter { want($0.name) }
+    out += benchMeasureInterleaved(smItems, reps: reps).map { $0.perOperation(batch) }
     benchBlackHole(q)
     if want("point.compress") { out.append(benchMeasure(name: "point.compress", reps: reps) {
         for i in 0..<batch { benchBlackHole(points[i].compressed()) }
