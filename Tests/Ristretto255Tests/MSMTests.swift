@@ -74,3 +74,37 @@ final class PrecomputedMSMTests: XCTestCase {
         }
     }
 }
+
+final class ConstantTimeMSMTests: XCTestCase {
+    func testConstantTimeMSMMatchesSodiumProducts() {
+        var rng = TestRNG(seed: 31)
+        for n in [1, 2, 5, 33] {
+            let ss = (0..<n).map { i in i == 1 ? Scalar.zero : rng.scalar() }
+            let ps = (0..<n).map { _ in rng.point() }
+            // Reference: sum of libsodium scalar multiplications, added with libsodium.
+            var acc = [UInt8](repeating: 0, count: 32)
+            for i in 0..<n {
+                var prod = [UInt8](repeating: 0, count: 32)
+                if crypto_scalarmult_ristretto255(&prod, ss[i].bytes, ps[i].compressed()) != 0 {
+                    prod = [UInt8](repeating: 0, count: 32)
+                }
+                var sum = [UInt8](repeating: 0, count: 32)
+                XCTAssertEqual(crypto_core_ristretto255_add(&sum, acc, prod), 0)
+                acc = sum
+            }
+            XCTAssertEqual(RistrettoPoint.multiscalarMul(ss, ps).compressed(), acc, "n=\(n)")
+        }
+        XCTAssertTrue(RistrettoPoint.multiscalarMul([], []).isIdentity)
+    }
+
+    func testConditionalSelect() {
+        var rng = TestRNG(seed: 32)
+        let a = rng.point(), b = rng.point()
+        XCTAssertEqual(RistrettoPoint.conditionalSelect(a, b, choice: 0), a)
+        XCTAssertEqual(RistrettoPoint.conditionalSelect(a, b, choice: 1), b)
+        let s = rng.scalar(), t = rng.scalar()
+        XCTAssertEqual(Scalar.conditionalSelect(s, t, choice: 0), s)
+        XCTAssertEqual(Scalar.conditionalSelect(s, t, choice: 1), t)
+        XCTAssertNotEqual(a, b)
+    }
+}
