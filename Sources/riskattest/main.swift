@@ -11,6 +11,7 @@ struct RiskAttest: ParsableCommand {
             Metrics.self,
             BenchEngine.self,
             Demo.self,
+            BenchCryptoCore.self,
         ]
     )
 }
