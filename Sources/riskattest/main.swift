@@ -12,6 +12,7 @@ struct RiskAttest: ParsableCommand {
             BenchEngine.self,
             Demo.self,
             BenchCryptoCore.self,
+            Crypto.self,
         ]
     )
 }
