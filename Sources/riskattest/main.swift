@@ -7,6 +7,7 @@ struct RiskAttest: ParsableCommand {
         abstract: "Privacy-preserving risk attestation for crypto-derivative portfolios.",
         subcommands: [
             Version.self,
+            Keygen.self,
         ]
     )
 }
