@@ -136,6 +136,7 @@ public enum CircuitError: Error, Equatable, CustomStringConvertible {
     case constantConstraint(line: Int)
     case expansionTooLarge(line: Int, Int)
     case coefficientOutOfRange(line: Int)
+    case sourceTooLarge(Int)
     case unknownParam(String)
     case invalidParamValue(name: String, value: String)
 
@@ -162,6 +163,7 @@ public enum CircuitError: Error, Equatable, CustomStringConvertible {
         case .constantConstraint(let l): return "line \(l): the requirement involves no metric (it is a constant comparison)"
         case .expansionTooLarge(let l, let n): return "line \(l): expands to \(n) or more linear constraints (limit \(Circuit.maxExpansion))"
         case .coefficientOutOfRange(let l): return "line \(l): a coefficient does not fit 18 significant decimal digits"
+        case .sourceTooLarge(let n): return "circuit source of \(n) bytes exceeds the 1 MiB limit"
         case .unknownParam(let n): return "unknown parameter \"\(n)\" (not declared by the circuit)"
         case .invalidParamValue(let n, let v): return "parameter \(n): \"\(v)\" is not a non-negative decimal number"
         }

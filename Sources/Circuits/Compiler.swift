@@ -14,12 +14,15 @@
 /// every expanded constraint is ≤ 0: replacing them by something larger can only make the
 /// proven inequality harder.
 enum CircuitCompiler {
+    /// Circuits are small hand-written files; a bound keeps hostile input cheap to reject.
+    static let maxSourceBytes = 1 << 20
     static func compile(_ source: String) throws(CircuitError) -> Circuit {
         var name: String? = nil
         var version = 0
         var params: [(name: String, defaultValue: String)] = []
         var paramNames = Set<String>()
         var constraints: [CompiledConstraint] = []
+        guard source.utf8.count <= maxSourceBytes else { throw .sourceTooLarge(source.utf8.count) }
         let lines = Array(source.utf8).split(separator: 10, omittingEmptySubsequences: false)
         for (i, raw) in lines.enumerated() {
             let lineNo = i + 1
@@ -179,9 +182,10 @@ indirect enum Expr {
     case indexed(String, [String])
     case call(String, [Arg])
     case neg(Expr)
-    case add(Expr, Expr)
-    case sub(Expr, Expr)
-    case mul(Expr, Expr)
+    /// Σ ± terms, kept flat so that evaluation depth depends on nesting, not on the number of terms.
+    case sum([(negated: Bool, term: Expr)])
+    /// Π factors, flat for the same reason.
+    case product([Expr])
 }
 
 struct Arg { var expr: Expr; var scenarioVariable: String? }
@@ -196,6 +200,9 @@ struct Parser {
     let tokens: [Token]
     let line: Int
     var pos = 0
+    var depth = 0
+    /// Bounds recursion on untrusted input (parentheses and function calls).
+    static let maxDepth = 32
 
     init(tokens: [Token], line: Int) { self.tokens = tokens; self.line = line }
 
@@ -226,27 +233,31 @@ struct Parser {
     }
 
     mutating func parseExpr() throws(CircuitError) -> Expr {
-        var e = try parseTerm()
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Parser.maxDepth else { throw .syntax(line: line, "expression nested more than \(Parser.maxDepth) levels deep") }
+        var terms: [(negated: Bool, term: Expr)] = [(false, try parseTerm())]
         while let t = peek, t == .plus || t == .minus {
             pos += 1
-            let r = try parseTerm()
-            e = t == .plus ? .add(e, r) : .sub(e, r)
+            terms.append((t == .minus, try parseTerm()))
         }
-        return e
+        return terms.count == 1 && !terms[0].negated ? terms[0].term : .sum(terms)
     }
 
     mutating func parseTerm() throws(CircuitError) -> Expr {
-        var e = try parseUnary()
+        var factors = [try parseUnary()]
         while peek == .star {
             pos += 1
-            e = .mul(e, try parseUnary())
+            factors.append(try parseUnary())
         }
-        return e
+        return factors.count == 1 ? factors[0] : .product(factors)
     }
 
     mutating func parseUnary() throws(CircuitError) -> Expr {
-        if peek == .minus { pos += 1; return .neg(try parseUnary()) }
-        return try parsePrimary()
+        var negations = 0
+        while peek == .minus { pos += 1; negations += 1 }
+        let e = try parsePrimary()
+        return negations % 2 == 1 ? .neg(e) : e
     }
 
     mutating func parsePrimary() throws(CircuitError) -> Expr {
@@ -460,16 +471,20 @@ struct Evaluator {
             return .affine(p)
         case .neg(let x):
             return try scale(try eval(x, scenario: scenario, inComprehension: inComprehension), by: ExactDecimal(normalising: -1, 0), factors: [])
-        case .add(let a, let b):
-            return try add(try eval(a, scenario: scenario, inComprehension: inComprehension),
-                           try eval(b, scenario: scenario, inComprehension: inComprehension))
-        case .sub(let a, let b):
-            return try add(try eval(a, scenario: scenario, inComprehension: inComprehension),
-                           try scale(try eval(b, scenario: scenario, inComprehension: inComprehension), by: ExactDecimal(normalising: -1, 0), factors: []))
-        case .mul(let a, let b):
-            let x = try eval(a, scenario: scenario, inComprehension: inComprehension)
-            let y = try eval(b, scenario: scenario, inComprehension: inComprehension)
-            return try multiply(x, y)
+        case .sum(let terms):
+            var acc = DCValue.affine(Piece())
+            for (negated, term) in terms {
+                var v = try eval(term, scenario: scenario, inComprehension: inComprehension)
+                if negated { v = try scale(v, by: ExactDecimal(normalising: -1, 0), factors: []) }
+                acc = try add(acc, v)
+            }
+            return acc
+        case .product(let factors):
+            var acc = try eval(factors[0], scenario: scenario, inComprehension: inComprehension)
+            for f in factors.dropFirst() {
+                acc = try multiply(acc, try eval(f, scenario: scenario, inComprehension: inComprehension))
+            }
+            return acc
         case .call(let f, let args):
             return try call(f, args, scenario: scenario, inComprehension: inComprehension)
         }

@@ -294,3 +294,23 @@ final class CircuitsTests: XCTestCase {
         return stride(from: 0, to: c.count, by: 2).map { v(c[$0]) << 4 | v(c[$0 + 1]) }
     }
 }
+
+final class CircuitsRobustnessTests: XCTestCase {
+    /// Hostile input gives an error, never a crash: deep nesting, huge sums, garbage bytes.
+    func testHostileInput() {
+        func err(_ s: String) -> CircuitError? { do { _ = try Circuit.compile(source: s); return nil } catch { return error } }
+        let deep = "circuit x v1\nrequire equity >= " + String(repeating: "(", count: 10_000) + "1" + String(repeating: ")", count: 10_000)
+        XCTAssertEqual(err(deep), .syntax(line: 2, "expression nested more than 32 levels deep"))
+        let long = "circuit x v1\nrequire equity >= " + Array(repeating: "theta", count: 20_000).joined(separator: " + ")
+        let c = try? Circuit.compile(source: long)
+        XCTAssertEqual(c?.constraints.first?.terms, [LinearTerm(coefficient: .one, factors: [], atom: .equity),
+                                                     LinearTerm(coefficient: ExactDecimal(normalising: -20_000, 0), factors: [], atom: .theta)])
+        XCTAssertEqual(err(String(repeating: "#", count: (1 << 20) + 1)), .sourceTooLarge((1 << 20) + 1))
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("circuit require param v1 equity loss[s] max( min( abs( ) , + - * >= <= for each scenario s 1.5 spot[BTC] delta[BTC] gross mm \n #".utf8)
+        for _ in 0..<2000 {
+            let bytes = (0..<Int.random(in: 0..<120, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            _ = err("circuit x v1\n" + String(decoding: bytes, as: UTF8.self))
+        }
+    }
+}
