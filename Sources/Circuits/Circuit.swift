@@ -235,7 +235,7 @@ public struct Circuit: Sendable {
         return w.bytes
     }
 
-    /// SHA-256( u32(len(domain)) ‖ domain ‖ canonicalEncoding ) with domain "riskattest/circuit/v1".
+    /// SHA-256( u32le(len(domain)) ‖ domain ‖ canonicalEncoding ) with domain "riskattest/circuit/v1".
     public var hash: [UInt8] {
         var w = ByteWriter()
         w.string(Circuit.hashDomain)
@@ -243,13 +243,13 @@ public struct Circuit: Sendable {
     }
 }
 
-/// Big-endian, length-prefixed field writer for the canonical encoding.
+/// Little-endian (SPEC §1), length-prefixed field writer for the canonical encoding.
 struct ByteWriter {
     var bytes: [UInt8] = []
     mutating func u8(_ v: UInt8) { bytes.append(v) }
-    mutating func u32(_ v: UInt32) { for s in [24, 16, 8, 0] { bytes.append(UInt8(truncatingIfNeeded: v >> UInt32(s))) } }
+    mutating func u32(_ v: UInt32) { for s in [0, 8, 16, 24] { bytes.append(UInt8(truncatingIfNeeded: v >> UInt32(s))) } }
     mutating func i32(_ v: Int32) { u32(UInt32(bitPattern: v)) }
-    mutating func i64(_ v: Int64) { let u = UInt64(bitPattern: v); for s in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: u >> UInt64(s))) } }
+    mutating func i64(_ v: Int64) { let u = UInt64(bitPattern: v); for s in stride(from: 0, through: 56, by: 8) { bytes.append(UInt8(truncatingIfNeeded: u >> UInt64(s))) } }
     mutating func string(_ s: String) { let b = Array(s.utf8); u32(UInt32(b.count)); bytes += b }
     mutating func decimal(_ d: ExactDecimal) { i64(d.mantissa); i32(d.exponent) }
     mutating func factor(_ f: PublicFactor) {

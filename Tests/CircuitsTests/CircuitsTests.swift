@@ -179,12 +179,12 @@ final class CircuitsTests: XCTestCase {
     /// Byte-exact encoding worked out by hand from SPEC §12.4.
     func testEncodingByHand() throws {
         let c = try Circuit.compile(source: "circuit t v1\nrequire equity >= 0.5 * mm\n")
-        let expected: [UInt8] = [0x01] + [0, 0, 0, 1, 0x74] + [0, 0, 0, 1] + [0, 0, 0, 0] + [0, 0, 0, 1]
-            + [0x00] + [0, 0, 0, 2]
-            + [0, 0, 0, 0, 0, 0, 0, 1] + [0, 0, 0, 0] + [0, 0, 0, 0] + [0x01]
-            + [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfb] + [0xff, 0xff, 0xff, 0xff] + [0, 0, 0, 0] + [0x06]
+        let expected: [UInt8] = [0x01] + [1, 0, 0, 0, 0x74] + [1, 0, 0, 0] + [0, 0, 0, 0] + [1, 0, 0, 0]
+            + [0x00] + [2, 0, 0, 0]
+            + [1, 0, 0, 0, 0, 0, 0, 0] + [0, 0, 0, 0] + [0, 0, 0, 0] + [0x01]
+            + [0xfb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff] + [0xff, 0xff, 0xff, 0xff] + [0, 0, 0, 0] + [0x06]
         XCTAssertEqual(c.canonicalEncoding, expected)
-        let domain: [UInt8] = [0, 0, 0, 21] + Array("riskattest/circuit/v1".utf8)
+        let domain: [UInt8] = [21, 0, 0, 0] + Array("riskattest/circuit/v1".utf8)
         XCTAssertEqual(c.hash, SHA256.hash(domain + expected))
     }
 
