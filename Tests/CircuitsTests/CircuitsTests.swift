@@ -43,6 +43,7 @@ final class CircuitsTests: XCTestCase {
             XCTAssertEqual(c.params.map { $0.name }, e.params, name)
             XCTAssertEqual(c.hash.count, 32)
             hashes.insert(c.hash)
+            print("circuit \(name) v\(c.version): \(c.constraints.count) constraints, hash \(c.hash.map { String(format: "%02x", $0) }.joined())")
             // Soundness invariant: every upper-bound atom has a negative coefficient.
             for k in c.constraints { for term in k.terms where term.atom?.isUpperBoundOnly == true {
                 XCTAssertTrue(term.coefficient.isNegative, "\(name): \(k.text)")
@@ -225,6 +226,7 @@ final class CircuitsTests: XCTestCase {
             let c = try Circuit.compile(source: src)
             XCTAssertNotEqual(c.canonicalEncoding, a.canonicalEncoding, src)
             hashes.insert(c.hash)
+            print("circuit \(name) v\(c.version): \(c.constraints.count) constraints, hash \(c.hash.map { String(format: "%02x", $0) }.joined())")
         }
         XCTAssertEqual(hashes.count, semanticChanges.count + 1)
     }
