@@ -110,6 +110,30 @@ public struct CompiledConstraint: Sendable, Hashable {
     public var line: Int
     /// Readable normalised form, e.g. `equity - 1.2*loss[s] >= 0  (for each scenario s)`.
     public var text: String
+
+    public init(terms: [LinearTerm], forEachScenario: Bool, line: Int, text: String) {
+        self.terms = terms
+        self.forEachScenario = forEachScenario
+        self.line = line
+        self.text = text
+    }
+
+    /// The instance of a quantified constraint for one snapshot scenario: every `ScenarioRef.bound`
+    /// becomes `.named(scenario)`. A constraint that is not quantified is returned unchanged.
+    /// Terms keep their order (the atom kind, not the scenario name, decides it).
+    public func instantiated(scenario: String) -> CompiledConstraint {
+        guard forEachScenario else { return self }
+        func bind(_ a: MetricAtom?) -> MetricAtom? {
+            switch a {
+            case .value(.bound): return .value(scenario: .named(scenario))
+            case .loss(.bound): return .loss(.named(scenario))
+            case .weightedLoss(.bound): return .weightedLoss(.named(scenario))
+            default: return a
+            }
+        }
+        let bound = terms.map { LinearTerm(coefficient: $0.coefficient, factors: $0.factors, atom: bind($0.atom)) }
+        return CompiledConstraint(terms: bound, forEachScenario: false, line: line, text: Evaluator.render(bound, false))
+    }
 }
 
 /// Why a circuit does not compile, or a parameter override is unusable. Every compile error names
@@ -184,6 +208,13 @@ public struct Circuit: Sendable {
     public static let hashDomain = "riskattest/circuit/v1"
     /// Version byte at the start of `canonicalEncoding`.
     public static let encodingVersion: UInt8 = 1
+
+    public init(name: String, version: Int, params: [(name: String, defaultValue: String)], constraints: [CompiledConstraint]) {
+        self.name = name
+        self.version = version
+        self.params = params
+        self.constraints = constraints
+    }
 
     public static func compile(source: String) throws(CircuitError) -> Circuit {
         try CircuitCompiler.compile(source)

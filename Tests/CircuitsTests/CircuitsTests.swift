@@ -93,6 +93,12 @@ final class CircuitsTests: XCTestCase {
         XCTAssertEqual(c.constraints.map(\.line), [2, 2, 2])
         XCTAssertEqual(c.constraints[0].text, "equity - 1.2*loss[s] >= 0  (for each scenario s)")
         XCTAssertEqual(c.constraints[2].text, "equity + 0.015*spot[BTC]*delta[BTC] - 0.005*spot[BTC]*gross_delta[BTC] >= 0")
+        // Instantiating the quantified constraint for one scenario.
+        let crash = c.constraints[0].instantiated(scenario: "btc-20")
+        XCTAssertEqual(crash.terms, [t("1", [], .equity), t("-1.2", [], .loss(.named("btc-20")))])
+        XCTAssertFalse(crash.forEachScenario)
+        XCTAssertEqual(crash.text, "equity - 1.2*loss[btc-20] >= 0")
+        XCTAssertEqual(c.constraints[1].instantiated(scenario: "x"), c.constraints[1])
     }
 
     func testSmallerSideMinAndBuckets() throws {
