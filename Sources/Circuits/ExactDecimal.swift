@@ -95,14 +95,21 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         return a.isNegative ? aDigits > bDigits : aDigits < bDigits
     }
 
-    /// A nearby Double, for display and for evaluating on the real book before proving. Never used
-    /// in anything that is hashed or signed.
-    public var approximateDouble: Double {
-        var v = Double(mantissa)
-        if exponent > 0 { for _ in 0..<min(Int(exponent), 400) { v *= 10 } }
-        else if exponent < 0 { for _ in 0..<min(Int(-exponent), 400) { v /= 10 } }
+    /// The nearest Double when |exponent| ≤ 22 (10^k is exact in binary64 for k ≤ 22, so one
+    /// correctly rounded multiplication or division gives it, identically on every IEEE platform);
+    /// a close approximation beyond. Used where the attestation layer converts to fixed point.
+    public var doubleValue: Double {
+        let m = Double(mantissa)
+        var p = 1.0
+        let k = Int(exponent.magnitude)
+        for _ in 0..<min(k, 22) { p *= 10 }
+        var v = exponent >= 0 ? m * p : m / p
+        if k > 22 { for _ in 0..<min(k - 22, 400) { v = exponent >= 0 ? v * 10 : v / 10 } }
         return v
     }
+
+    /// Same as `doubleValue` (kept for readability at call sites that only display values).
+    public var approximateDouble: Double { doubleValue }
 
     /// Plain decimal text without exponent, e.g. "1.2", "-0.015", "100".
     public var description: String {

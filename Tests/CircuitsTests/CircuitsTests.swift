@@ -279,6 +279,10 @@ final class CircuitsTests: XCTestCase {
         for bad in ["", ".5", "5.", "1e3", "+1", "1.2.3", "--1", "9223372036854775808"] { XCTAssertNil(ExactDecimal(text: bad), bad) }
         XCTAssertEqual(ExactDecimal(text: "9223372036854775807")?.mantissa, Int64.max)
         XCTAssertNil(d("9223372036854775807").multiplied(by: d("2")))
+        XCTAssertEqual(d("1.2").doubleValue, 1.2)
+        XCTAssertEqual(d("-0.015").doubleValue, -0.015)
+        XCTAssertEqual(d("1200").doubleValue, 1200)
+        XCTAssertEqual(d("0.1").doubleValue, 0.1)
     }
 
     func testSHA256AgainstNIST() throws {
