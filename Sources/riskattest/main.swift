@@ -13,6 +13,7 @@ struct RiskAttest: ParsableCommand {
             Demo.self,
             BenchCryptoCore.self,
             Crypto.self,
+            Keygen.self,
         ]
     )
 }
