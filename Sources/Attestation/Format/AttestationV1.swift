@@ -405,6 +405,12 @@ public struct AttestationV1: Sendable, Equatable {
 
     public var signedMessage: [UInt8] { body.signedMessage }
 
+    // Methods of the body (dynamic member lookup reaches properties only).
+    public func memberKind(at index: Int) -> MemberKind? { body.memberKind(at: index) }
+    public func commitment(ofMember index: Int) -> CommitmentPair? { body.commitment(ofMember: index) }
+    public func unitDigits(ofMember index: Int) -> Int? { body.unitDigits(ofMember: index) }
+    public func rangeProof(_ kind: RangeProofKind) -> AggregatedRangeProof? { body.rangeProof(kind) }
+
     public func encode() -> [UInt8] { body.encode() + signature }
 
     /// SHA-256 of the complete encoding: the attestation's identity in openings and disclosures
