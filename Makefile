@@ -1,4 +1,5 @@
 # riskattest — one command for the demo, one for the tests. Both install what is missing.
+SHELL      := /bin/bash
 SWIFT      ?= swift
 CONFIG     ?= release
 BIN         = .build/$(CONFIG)/riskattest
@@ -23,9 +24,17 @@ deps:
 build: deps
 	$(SWIFT) build -c $(CONFIG) --product riskattest
 
+# XCTest runs serially so that its closing summary ("Executed N tests, with F failures") is
+# printed; the last line restates it as "N passed, F failed".
 test: deps
 	$(SWIFT) build $(TESTFLAGS) --build-tests
-	$(SWIFT) test $(TESTFLAGS) --skip-build --parallel --num-workers 2
+	@set -o pipefail; $(SWIFT) test $(TESTFLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test.log; \
+	status=$$?; \
+	summary=$$(grep -E '^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?' .build/test.log | tail -1); \
+	n=$$(echo "$$summary" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/'); \
+	f=$$(echo "$$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/'); \
+	if [ -n "$$summary" ]; then echo "tests: $$((n - f)) passed, $$f failed"; fi; \
+	exit $$status
 
 demo: build
 	$(BIN) demo

@@ -63,6 +63,7 @@ let package = Package(
         .testTarget(name: "MerlinTests", dependencies: ["Merlin", "SystemCrypto"]),
         .testTarget(name: "SystemCryptoTests", dependencies: ["SystemCrypto"]),
         .testTarget(name: "BulletproofsTests", dependencies: ["Bulletproofs", "Ristretto255", "Merlin"]),
+        .testTarget(name: "CircuitsTests", dependencies: ["Circuits", "RiskEngine"]),
         .testTarget(name: "AttestationTests", dependencies: ["Attestation", "Prover", "Verifier",
                                                              "Circuits", "RiskEngine", "SystemCrypto"]),
     ],

@@ -10,7 +10,10 @@ public enum SecureRandom {
     public static func bytes(_ count: Int) -> [UInt8] {
         precondition(initialise(), "libsodium failed to initialise")
         var out = [UInt8](repeating: 0, count: count)
-        out.withUnsafeMutableBytes { randombytes_buf($0.baseAddress!, count) }
+        guard count > 0 else { return out }
+        out.withUnsafeMutableBytes { buf in
+            if let base = buf.baseAddress { randombytes_buf(base, count) }
+        }
         return out
     }
 }

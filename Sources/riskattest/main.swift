@@ -7,6 +7,13 @@ struct RiskAttest: ParsableCommand {
         abstract: "Privacy-preserving risk attestation for crypto-derivative portfolios.",
         subcommands: [
             Version.self,
+            PriceCommand.self,
+            Metrics.self,
+            BenchEngine.self,
+            Demo.self,
+            BenchCryptoCore.self,
+            Crypto.self,
+            Keygen.self,
         ]
     )
 }

@@ -1,0 +1,113 @@
+import Foundation
+import Ristretto255
+import SystemCrypto
+
+/// The two Pedersen bases: `C = v·B + r·B̃`.
+///
+/// B is the ristretto255 base point; B̃ = map(SHA3-512(encoding of B)) with the RFC 9496 map from
+/// 64 uniform bytes, exactly as the Rust `bulletproofs` crate derives `PedersenGens::default()`.
+/// Because B̃ is a hash output, nobody knows log_B(B̃), so the commitment is binding; r uniform makes
+/// it perfectly hiding.
+public struct PedersenGens: Sendable {
+    public let B: RistrettoPoint
+    public let blindingBase: RistrettoPoint
+    /// Constant-time fixed-base tables (the values and blindings committed to are secrets).
+    let bTable: FixedBaseTable
+    let blindingTable: FixedBaseTable
+
+    /// The generators every riskattest proof uses (and the Rust crate's default).
+    public static let standard: PedersenGens = {
+        let b = RistrettoPoint.generator
+        let bt = RistrettoPoint.fromUniformBytes(Digest.sha3_512.hash(b.compressed()))
+        return PedersenGens(B: b, blindingBase: bt, bTable: FixedBaseTable.generatorTable,
+                            blindingTable: FixedBaseTable(base: bt))
+    }()
+
+    /// `value·B + blinding·B̃`, both multiplications constant time.
+    public func commit(value: Scalar, blinding: Scalar) -> RistrettoPoint {
+        bTable.mul(value) + blindingTable.mul(blinding)
+    }
+}
+
+/// The vector generators G_i, H_i of the Bulletproofs inner-product argument.
+///
+/// Party j's chain for G is the output of SHAKE256("GeneratorsChain" || "G" || LE32(j)), cut into
+/// 64-byte blocks, each mapped to the group; H likewise with "H". An aggregated proof over m values
+/// of n bits uses party 0's first n generators, then party 1's first n, and so on. The chains are
+/// prefix-consistent, so capacities only decide how far each stream is read; all chains are cached
+/// process-wide (building n = 64, m = 32 costs tens of milliseconds).
+public struct BulletproofGens: Sendable {
+    public let gensCapacity: Int
+    public let partyCapacity: Int
+    /// `G[j][i]`, `H[j][i]`: party j, generator i < gensCapacity.
+    public let G: [[RistrettoPoint]]
+    public let H: [[RistrettoPoint]]
+
+    public init(gensCapacity: Int, partyCapacity: Int) {
+        self.gensCapacity = max(0, gensCapacity)
+        self.partyCapacity = max(0, partyCapacity)
+        var g: [[RistrettoPoint]] = [], h: [[RistrettoPoint]] = []
+        for j in 0..<self.partyCapacity {
+            let (gj, hj) = GeneratorCache.shared.party(j, count: self.gensCapacity)
+            g.append(gj); h.append(hj)
+        }
+        G = g; H = h
+    }
+
+    /// The first `count` points of one party's chain for `letter` ("G" or "H"), computed afresh.
+    static func chain(letter: UInt8, party: UInt32, count: Int) -> [RistrettoPoint] {
+        let label: [UInt8] = [letter, UInt8(truncatingIfNeeded: party), UInt8(truncatingIfNeeded: party >> 8),
+                              UInt8(truncatingIfNeeded: party >> 16), UInt8(truncatingIfNeeded: party >> 24)]
+        let stream = Digest.shake256.hash([Array("GeneratorsChain".utf8), label], outputLength: 64 * count)
+        var out: [RistrettoPoint] = []
+        out.reserveCapacity(count)
+        for k in 0..<count { out.append(RistrettoPoint.fromUniformBytes(Array(stream[(64 * k)..<(64 * k + 64)]))) }
+        return out
+    }
+}
+
+/// Process-wide cache of generator chains (per party) and of the flattened G(n, m), H(n, m)
+/// vectors used by proofs. Guarded by a lock; entries are immutable arrays once stored.
+final class GeneratorCache: @unchecked Sendable {
+    static let shared = GeneratorCache()
+    private let lock = NSLock()
+    private var parties: [Int: (G: [RistrettoPoint], H: [RistrettoPoint])] = [:]
+    private var flat: [Int: (G: [RistrettoPoint], H: [RistrettoPoint])] = [:]   // key n·2^32 + m
+
+    /// Party j's first `count` G and H generators (extends the cached chains when needed).
+    func party(_ j: Int, count: Int) -> ([RistrettoPoint], [RistrettoPoint]) {
+        lock.lock()
+        if let e = parties[j], e.G.count >= count {
+            lock.unlock()
+            return (Array(e.G.prefix(count)), Array(e.H.prefix(count)))
+        }
+        lock.unlock()
+        // Compute outside the lock (pure function of (j, count)); another thread may race us
+        // to the same result, which is harmless.
+        let want = max(count, 64)
+        let g = BulletproofGens.chain(letter: UInt8(ascii: "G"), party: UInt32(truncatingIfNeeded: j), count: want)
+        let h = BulletproofGens.chain(letter: UInt8(ascii: "H"), party: UInt32(truncatingIfNeeded: j), count: want)
+        lock.lock()
+        if (parties[j]?.G.count ?? 0) < want { parties[j] = (g, h) }
+        lock.unlock()
+        return (Array(g.prefix(count)), Array(h.prefix(count)))
+    }
+
+    /// G(n, m) and H(n, m): party 0's first n, then party 1's first n, …
+    func flattened(n: Int, m: Int) -> (G: [RistrettoPoint], H: [RistrettoPoint]) {
+        let key = (n << 32) | m
+        lock.lock()
+        if let e = flat[key] { lock.unlock(); return e }
+        lock.unlock()
+        var g: [RistrettoPoint] = [], h: [RistrettoPoint] = []
+        g.reserveCapacity(n * m); h.reserveCapacity(n * m)
+        for j in 0..<m {
+            let (gj, hj) = party(j, count: n)
+            g.append(contentsOf: gj); h.append(contentsOf: hj)
+        }
+        lock.lock()
+        flat[key] = (g, h)
+        lock.unlock()
+        return (g, h)
+    }
+}

@@ -1,0 +1,271 @@
+import Merlin
+import Ristretto255
+import SystemCrypto
+
+/// An aggregated Bulletproofs range proof (Bünz et al. 2018, §4.3 with the §3 inner-product
+/// argument), byte- and transcript-compatible with the Rust `bulletproofs` crate 5.x.
+///
+/// It shows that each of m Pedersen commitments V_j = v_j·B + γ_j·B̃ opens to 0 ≤ v_j < 2^n.
+/// Writing a_L for the n·m bits of the values and a_R = a_L − 1, the prover commits to them in
+/// A = α·B̃ + ⟨a_L, G⟩ + ⟨a_R, H⟩ and to blinding vectors in S = ρ·B̃ + ⟨s_L, G⟩ + ⟨s_R, H⟩, gets y, z,
+/// and forms, with index k = j·n + i (party j, bit i),
+///   l(X) = (a_L − z·1) + s_L·X,
+///   r(X) = y^k ∘ (a_R + z·1 + s_R·X) + z^(2+j)·2^i,
+/// so that t(X) = ⟨l(X), r(X)⟩ has constant term t_0 = Σ_j z^(2+j)·v_j + δ(y, z) exactly when every
+/// bit is a bit and the bits sum to the values. It commits to t_1, t_2 in T_1, T_2, gets x, reveals
+/// t_x = t(x) with its blinding and e_blinding = α + ρ·x, and proves ⟨l(x), r(x)⟩ = t_x with the
+/// logarithmic inner-product argument over G and H'_k = y^(−k)·H_k.
+///
+/// Layout: A, S, T_1, T_2, t_x, t_x_blinding, e_blinding, L_0, R_0, …, L_(k−1), R_(k−1), a, b,
+/// 32 bytes each, k = log2(n·m): 672 bytes for one 64-bit value, plus 64 bytes per doubling of m.
+public struct RangeProof: Sendable, Equatable {
+    /// The largest number of values aggregated into one proof.
+    public static let maxAggregation = 1 << 16
+
+    /// The proof's canonical encoding (the bytes it was decoded from, or produced).
+    public let bytes: [UInt8]
+    let A: RistrettoPoint, S: RistrettoPoint, T1: RistrettoPoint, T2: RistrettoPoint
+    let tX: Scalar, tXBlinding: Scalar, eBlinding: Scalar
+    let L: [RistrettoPoint], R: [RistrettoPoint]
+    let a: Scalar, b: Scalar
+
+    public static func == (lhs: RangeProof, rhs: RangeProof) -> Bool { lhs.bytes == rhs.bytes }
+
+    /// Number of inner-product rounds, log2(n·m).
+    public var rounds: Int { L.count }
+
+    /// Strict decoding: the length must be 32·(9 + 2k) with k < 32, every scalar canonical and every
+    /// point a valid ristretto255 encoding. (The identity is a valid encoding; the verifier rejects
+    /// it where the protocol requires.)
+    public init(bytes: [UInt8]) throws(RangeProofError) {
+        let words = bytes.count / 32
+        guard bytes.count % 32 == 0, words >= 9, (words - 9) % 2 == 0, (words - 9) / 2 < 32 else {
+            throw .wrongLength(got: bytes.count)
+        }
+        let k = (words - 9) / 2
+        func word(_ i: Int) -> [UInt8] { Array(bytes[(32 * i)..<(32 * i + 32)]) }
+        func point(_ i: Int, _ field: String) throws(RangeProofError) -> RistrettoPoint {
+            do { return try RistrettoPoint(compressed: word(i)) } catch { throw .invalidPoint(field: field) }
+        }
+        func scalar(_ i: Int, _ field: String) throws(RangeProofError) -> Scalar {
+            do { return try Scalar(canonicalBytes: word(i)) } catch { throw .nonCanonicalScalar(field: field) }
+        }
+        A = try point(0, "A"); S = try point(1, "S"); T1 = try point(2, "T_1"); T2 = try point(3, "T_2")
+        tX = try scalar(4, "t_x"); tXBlinding = try scalar(5, "t_x_blinding"); eBlinding = try scalar(6, "e_blinding")
+        var l: [RistrettoPoint] = [], r: [RistrettoPoint] = []
+        for i in 0..<k {
+            l.append(try point(7 + 2 * i, "L[\(i)]"))
+            r.append(try point(8 + 2 * i, "R[\(i)]"))
+        }
+        L = l; R = r
+        a = try scalar(7 + 2 * k, "a"); b = try scalar(8 + 2 * k, "b")
+        self.bytes = bytes
+    }
+
+    /// The 32 bytes of word `i` of the encoding (as appended to the transcript).
+    func word(_ i: Int) -> [UInt8] { Array(bytes[(32 * i)..<(32 * i + 32)]) }
+
+    static func checkBitSize(_ n: Int) throws(RangeProofError) {
+        guard n == 8 || n == 16 || n == 32 || n == 64 else { throw .invalidBitSize(n) }
+    }
+
+    static func checkAggregation(_ m: Int) throws(RangeProofError) {
+        guard m >= 1, m <= maxAggregation, m & (m - 1) == 0 else { throw .invalidAggregation(m) }
+    }
+
+    /// `count` uniformly random scalars (64 fresh bytes each, reduced mod ℓ).
+    static func randomScalars(_ count: Int) -> [Scalar] {
+        let raw = SecureRandom.bytes(64 * count)
+        var out: [Scalar] = []
+        out.reserveCapacity(count)
+        for i in 0..<count { out.append(Scalar(reducing64: Array(raw[(64 * i)..<(64 * i + 64)]))) }
+        return out
+    }
+
+    /// 2^i as scalars, i < 64.
+    static let powersOfTwo: [Scalar] = (0..<64).map { Scalar(UInt64(1) << UInt64($0)) }
+
+    // MARK: - Proving
+
+    /// Proves that each value lies in [0, 2^bitSize), committing to it with the matching blinding.
+    /// Returns the proof and the commitments' encodings (in order).
+    ///
+    /// Side channels: the bits of the values enter only as scalars 0/1 built arithmetically;
+    /// commitments use constant-time fixed-base tables. The vector commitments A and S and the
+    /// inner-product rounds use the variable-time multiscalar multiplication (as the reference crate
+    /// does for the inner product); A is computed as M − ⟨s_L, G⟩ − ⟨s_R, H⟩ + α·B̃ with
+    /// M = ⟨a_L + s_L, G⟩ + ⟨a_R + s_R, H⟩, so the variable-time code only ever sees uniformly
+    /// random scalars, never the bits themselves.
+    public static func prove(values: [UInt64], blindings: [Scalar], bitSize n: Int,
+                             transcript: inout Transcript) throws(RangeProofError) -> (proof: RangeProof, commitments: [[UInt8]]) {
+        try checkBitSize(n)
+        let m = values.count
+        try checkAggregation(m)
+        guard blindings.count == m else { throw .blindingCountMismatch(values: m, blindings: blindings.count) }
+        if n < 64 {
+            for (i, v) in values.enumerated() where v >> UInt64(n) != 0 {
+                throw .valueOutOfRange(index: i, bitSize: n)
+            }
+        }
+        let pc = PedersenGens.standard
+        let gens = GeneratorCache.shared.flattened(n: n, m: m)
+        let nm = n * m
+
+        var vPoints: [RistrettoPoint] = []
+        vPoints.reserveCapacity(m)
+        for j in 0..<m { vPoints.append(pc.commit(value: Scalar(values[j]), blinding: blindings[j])) }
+        let vEnc = RistrettoPoint.compressBatch(vPoints)
+        transcript.rangeproofDomainSep(n: n, m: m)
+        for v in vEnc { transcript.appendMessage(label: "V", message: v) }
+
+        let rnd = randomScalars(4 + 2 * nm)
+        let alpha = rnd[0], rho = rnd[1], tau1 = rnd[2], tau2 = rnd[3]
+        let sL = Array(rnd[4..<(4 + nm)]), sR = Array(rnd[(4 + nm)..<(4 + 2 * nm)])
+
+        // Bits as scalars, selected arithmetically (no branch on a bit).
+        var aL: [Scalar] = [], aR: [Scalar] = []
+        aL.reserveCapacity(nm); aR.reserveCapacity(nm)
+        for j in 0..<m {
+            for i in 0..<n {
+                let bit = Scalar((values[j] >> UInt64(i)) & 1)
+                aL.append(bit)
+                aR.append(bit - .one)
+            }
+        }
+
+        let gh = gens.G + gens.H
+        var masked: [Scalar] = []
+        masked.reserveCapacity(2 * nm)
+        for k in 0..<nm { masked.append(aL[k] + sL[k]) }
+        for k in 0..<nm { masked.append(aR[k] + sR[k]) }
+        let mPoint = RistrettoPoint.multiscalarMulVartime(masked, gh)
+        let sVec = RistrettoPoint.multiscalarMulVartime(sL + sR, gh)
+        let S = pc.blindingTable.mul(rho) + sVec
+        let A = pc.blindingTable.mul(alpha) + (mPoint - sVec)
+        let asEnc = RistrettoPoint.compressBatch([A, S])
+        transcript.appendMessage(label: "A", message: asEnc[0])
+        transcript.appendMessage(label: "S", message: asEnc[1])
+        let y = transcript.challengeScalar(label: "y")
+        let z = transcript.challengeScalar(label: "z")
+
+        // l(X) = l0 + l1·X, r(X) = r0 + r1·X; t1 = ⟨l0, r1⟩ + ⟨l1, r0⟩, t2 = ⟨l1, r1⟩.
+        var l0 = [Scalar](), r0 = [Scalar](), r1 = [Scalar]()
+        l0.reserveCapacity(nm); r0.reserveCapacity(nm); r1.reserveCapacity(nm)
+        var t1 = Scalar.zero, t2 = Scalar.zero
+        var yk = Scalar.one
+        var zj2 = z * z                                   // z^(2+j)
+        for j in 0..<m {
+            for i in 0..<n {
+                let k = j * n + i
+                let l0k = aL[k] - z
+                let r0k = yk * (aR[k] + z) + zj2 * powersOfTwo[i]
+                let r1k = yk * sR[k]
+                t1 = t1 + l0k * r1k + sL[k] * r0k
+                t2 = t2 + sL[k] * r1k
+                l0.append(l0k); r0.append(r0k); r1.append(r1k)
+                yk = yk * y
+            }
+            zj2 = zj2 * z
+        }
+        let T1 = pc.commit(value: t1, blinding: tau1)
+        let T2 = pc.commit(value: t2, blinding: tau2)
+        let tEnc = RistrettoPoint.compressBatch([T1, T2])
+        transcript.appendMessage(label: "T_1", message: tEnc[0])
+        transcript.appendMessage(label: "T_2", message: tEnc[1])
+        let x = transcript.challengeScalar(label: "x")
+
+        var lVec = [Scalar](), rVec = [Scalar]()
+        lVec.reserveCapacity(nm); rVec.reserveCapacity(nm)
+        var tX = Scalar.zero
+        for k in 0..<nm {
+            let lk = l0[k] + sL[k] * x
+            let rk = r0[k] + r1[k] * x
+            tX = tX + lk * rk
+            lVec.append(lk); rVec.append(rk)
+        }
+        var tXBlinding = tau1 * x + tau2 * x * x
+        zj2 = z * z
+        for j in 0..<m { tXBlinding = tXBlinding + zj2 * blindings[j]; zj2 = zj2 * z }
+        let eBlinding = alpha + rho * x
+        transcript.appendScalar(label: "t_x", tX)
+        transcript.appendScalar(label: "t_x_blinding", tXBlinding)
+        transcript.appendScalar(label: "e_blinding", eBlinding)
+        let w = transcript.challengeScalar(label: "w")
+
+        let ipp = innerProductProve(transcript: &transcript, w: w, yInv: y.inverse(),
+                                    G: gens.G, H: gens.H, a: lVec, b: rVec)
+        var out: [UInt8] = []
+        out.reserveCapacity(32 * (9 + 2 * ipp.L.count))
+        out += asEnc[0]; out += asEnc[1]; out += tEnc[0]; out += tEnc[1]
+        out += tX.bytes; out += tXBlinding.bytes; out += eBlinding.bytes
+        for i in 0..<ipp.L.count { out += ipp.L[i]; out += ipp.R[i] }
+        out += ipp.a.bytes; out += ipp.b.bytes
+        return (try RangeProof(bytes: out), vEnc)
+    }
+
+    /// The inner-product argument's prover for ⟨a, b⟩ with generators G and H' = y^(−k)·H and
+    /// Q = w·B. Each round sends
+    ///   L = ⟨a_lo, G_hi⟩ + ⟨b_hi, H'_lo⟩ + ⟨a_lo, b_hi⟩·Q,  R = ⟨a_hi, G_lo⟩ + ⟨b_lo, H'_hi⟩ + ⟨a_hi, b_lo⟩·Q,
+    /// gets u and folds a' = u·a_lo + u⁻¹·a_hi, b' = u⁻¹·b_lo + u·b_hi, G' = u⁻¹·G_lo + u·G_hi,
+    /// H' = u·H'_lo + u⁻¹·H'_hi.
+    ///
+    /// Folding costs one variable-base multiplication per point instead of two: we keep
+    /// G_k = c_G·Ĝ_k and H'_k = c_H·y^(−k)·Ĥ_k with scalar factors c_G, c_H, so
+    ///   G' = c_G·u⁻¹·(Ĝ_lo + u²·Ĝ_hi)  and  H' = c_H·u·y^(−k)·(Ĥ_lo + u⁻²·y^(−n')·Ĥ_hi),
+    /// and the factors are folded into the (cheap) scalars of the next round's L and R. The last
+    /// round folds no points.
+    static func innerProductProve(transcript: inout Transcript, w: Scalar, yInv: Scalar,
+                                  G: [RistrettoPoint], H: [RistrettoPoint], a aIn: [Scalar], b bIn: [Scalar])
+        -> (L: [[UInt8]], R: [[UInt8]], a: Scalar, b: Scalar) {
+        var size = aIn.count
+        transcript.innerproductDomainSep(n: size)
+        var yInvPow = [Scalar](repeating: .one, count: size)
+        for i in 1..<max(size, 1) { yInvPow[i] = yInvPow[i - 1] * yInv }
+        var a = aIn, b = bIn, gHat = G, hHat = H
+        var cG = Scalar.one, cH = Scalar.one
+        let basePoint = RistrettoPoint.generator
+        var ls: [[UInt8]] = [], rs: [[UInt8]] = []
+        var scal = [Scalar](), pts = [RistrettoPoint]()
+        scal.reserveCapacity(size + 1); pts.reserveCapacity(size + 1)
+        while size > 1 {
+            let h = size / 2
+            var cL = Scalar.zero, cR = Scalar.zero
+            for i in 0..<h { cL = cL + a[i] * b[h + i]; cR = cR + a[h + i] * b[i] }
+
+            scal.removeAll(keepingCapacity: true); pts.removeAll(keepingCapacity: true)
+            for i in 0..<h { scal.append(a[i] * cG); pts.append(gHat[h + i]) }
+            for i in 0..<h { scal.append(b[h + i] * (cH * yInvPow[i])); pts.append(hHat[i]) }
+            scal.append(cL * w); pts.append(basePoint)
+            let lPoint = RistrettoPoint.multiscalarMulVartime(scal, pts)
+
+            scal.removeAll(keepingCapacity: true); pts.removeAll(keepingCapacity: true)
+            for i in 0..<h { scal.append(a[h + i] * cG); pts.append(gHat[i]) }
+            for i in 0..<h { scal.append(b[i] * (cH * yInvPow[h + i])); pts.append(hHat[h + i]) }
+            scal.append(cR * w); pts.append(basePoint)
+            let rPoint = RistrettoPoint.multiscalarMulVartime(scal, pts)
+
+            let enc = RistrettoPoint.compressBatch([lPoint, rPoint])
+            transcript.appendMessage(label: "L", message: enc[0])
+            transcript.appendMessage(label: "R", message: enc[1])
+            ls.append(enc[0]); rs.append(enc[1])
+            let u = transcript.challengeScalar(label: "u")
+            let uInv = u.inverse()
+            for i in 0..<h {
+                a[i] = a[i] * u + uInv * a[h + i]
+                b[i] = b[i] * uInv + u * b[h + i]
+            }
+            if h > 1 {
+                let u2 = u * u
+                let hFactor = uInv * uInv * yInvPow[h]
+                for i in 0..<h {
+                    gHat[i] = gHat[i] + gHat[h + i].mulVartime(u2)
+                    hHat[i] = hHat[i] + hHat[h + i].mulVartime(hFactor)
+                }
+                cG = cG * uInv
+                cH = cH * u
+            }
+            size = h
+        }
+        return (ls, rs, a[0], b[0])
+    }
+}

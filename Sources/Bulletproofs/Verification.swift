@@ -1,0 +1,220 @@
+import Merlin
+import Ristretto255
+import SystemCrypto
+
+/// One proof of a batch: the proof, its commitments (already decoded), its bit size and the
+/// transcript in the state the prover started from.
+public struct RangeProofBatchItem: Sendable {
+    public let proof: RangeProof
+    public let points: [RistrettoPoint]
+    public let bitSize: Int
+    public let transcript: Transcript
+    public init(proof: RangeProof, points: [RistrettoPoint], bitSize: Int, transcript: Transcript) {
+        self.proof = proof; self.points = points; self.bitSize = bitSize; self.transcript = transcript
+    }
+}
+
+/// The scalars of one proof's verification equation, grouped by base.
+struct VerificationTerms {
+    /// Scalars for the proof's own points: A, S, T_1, T_2, L_0.., R_0.., V_0..
+    var scalars: [Scalar]
+    var points: [RistrettoPoint]
+    var bScalar: Scalar
+    var blindingScalar: Scalar
+    /// Scalars for G(n, m) and H(n, m), index k = j·n + i.
+    var g: [Scalar]
+    var h: [Scalar]
+    var n: Int
+    var m: Int
+}
+
+extension RangeProof {
+    /// Verifies against commitment encodings (each 32 bytes), appending them to the transcript
+    /// exactly as given.
+    public func verify(commitments: [[UInt8]], bitSize: Int, transcript: inout Transcript) throws(RangeProofError) {
+        var pts: [RistrettoPoint] = []
+        pts.reserveCapacity(commitments.count)
+        for (i, c) in commitments.enumerated() {
+            do { pts.append(try RistrettoPoint(compressed: c)) } catch { throw .invalidCommitment(index: i) }
+        }
+        try verify(points: pts, encodings: commitments, bitSize: bitSize, transcript: &transcript)
+    }
+
+    /// Verifies against decoded commitment points (their canonical encodings are appended).
+    public func verify(points: [RistrettoPoint], bitSize: Int, transcript: inout Transcript) throws(RangeProofError) {
+        try verify(points: points, encodings: RistrettoPoint.compressBatch(points), bitSize: bitSize,
+                   transcript: &transcript)
+    }
+
+    func verify(points: [RistrettoPoint], encodings: [[UInt8]], bitSize: Int,
+                transcript: inout Transcript) throws(RangeProofError) {
+        let c = RangeProof.randomScalars(1)[0]
+        let t = try terms(points: points, encodings: encodings, bitSize: bitSize, transcript: &transcript,
+                          weight: .one, c: c)
+        let gens = GeneratorCache.shared.flattened(n: t.n, m: t.m)
+        let pc = PedersenGens.standard
+        var scalars = t.scalars
+        var pts = t.points
+        scalars.reserveCapacity(scalars.count + 2 + 2 * t.g.count)
+        pts.reserveCapacity(scalars.capacity)
+        scalars.append(t.bScalar); pts.append(pc.B)
+        scalars.append(t.blindingScalar); pts.append(pc.blindingBase)
+        scalars += t.g; pts += gens.G
+        scalars += t.h; pts += gens.H
+        guard RistrettoPoint.multiscalarMulVartime(scalars, pts).isIdentity else { throw .verificationFailed }
+    }
+
+    /// Verifies many proofs (of any sizes) with one multiscalar multiplication: each proof's
+    /// equation (which must be the identity) is multiplied by an independent random weight and
+    /// the sum is checked; the scalars on shared bases (B, B̃, and each party's G_i, H_i) are added
+    /// up first. A batch containing an invalid proof passes only with probability about 1/ℓ.
+    /// Throws the first decoding error found, or `.verificationFailed` for the batch as a whole.
+    public static func batchVerify(_ items: [RangeProofBatchItem]) throws(RangeProofError) {
+        if items.isEmpty { return }
+        let weights = randomScalars(2 * items.count)
+        var allTerms: [VerificationTerms] = []
+        allTerms.reserveCapacity(items.count)
+        var maxN = 0, maxM = 0
+        for (idx, item) in items.enumerated() {
+            var tr = item.transcript
+            let t = try item.proof.terms(points: item.points, encodings: RistrettoPoint.compressBatch(item.points),
+                                         bitSize: item.bitSize, transcript: &tr,
+                                         weight: weights[2 * idx], c: weights[2 * idx + 1])
+            maxN = max(maxN, t.n); maxM = max(maxM, t.m)
+            allTerms.append(t)
+        }
+        var scalars: [Scalar] = [], pts: [RistrettoPoint] = []
+        var bScalar = Scalar.zero, blScalar = Scalar.zero
+        var gAcc = [Scalar](repeating: .zero, count: maxN * maxM)
+        var hAcc = [Scalar](repeating: .zero, count: maxN * maxM)
+        for t in allTerms {
+            scalars += t.scalars; pts += t.points
+            bScalar = bScalar + t.bScalar
+            blScalar = blScalar + t.blindingScalar
+            for j in 0..<t.m {
+                for i in 0..<t.n {
+                    let k = j * t.n + i, dst = j * maxN + i
+                    gAcc[dst] = gAcc[dst] + t.g[k]
+                    hAcc[dst] = hAcc[dst] + t.h[k]
+                }
+            }
+        }
+        let pc = PedersenGens.standard
+        scalars.append(bScalar); pts.append(pc.B)
+        scalars.append(blScalar); pts.append(pc.blindingBase)
+        let gens = GeneratorCache.shared.flattened(n: maxN, m: maxM)
+        scalars += gAcc; pts += gens.G
+        scalars += hAcc; pts += gens.H
+        guard RistrettoPoint.multiscalarMulVartime(scalars, pts).isIdentity else { throw .verificationFailed }
+    }
+
+    /// Replays the transcript and returns the scalars of the single verification equation, all
+    /// multiplied by `weight`. With challenges y, z, x, w, the inner-product challenges u_r and a
+    /// random c (which joins the t_x check to the inner-product check), the equation is
+    ///
+    ///   A + x·S + c·x·T_1 + c·x²·T_2 + Σ_r (u_r²·L_r + u_r⁻²·R_r)
+    ///   + (w·(t_x − a·b) + c·(δ(y, z) − t_x))·B − (e_blinding + c·t_x_blinding)·B̃
+    ///   + Σ_k (−z − a·s_k)·G_k + Σ_k (z + y^(−k)·(z^(2+j)·2^i − b·s_(nm−1−k)))·H_k
+    ///   + Σ_j c·z^(2+j)·V_j = 0,
+    ///
+    /// where s_k = Π_r u_r^(±1) (sign + when bit r of k, counted from the most significant round,
+    /// is set) are the folded inner-product generator coefficients, and
+    /// δ(y, z) = (z − z²)·Σ_(k<nm) y^k − Σ_j z^(3+j)·(2^n − 1).
+    func terms(points: [RistrettoPoint], encodings: [[UInt8]], bitSize n: Int, transcript: inout Transcript,
+               weight: Scalar, c: Scalar) throws(RangeProofError) -> VerificationTerms {
+        try RangeProof.checkBitSize(n)
+        let m = points.count
+        try RangeProof.checkAggregation(m)
+        let k = L.count
+        guard k < 32, n * m == 1 << k else { throw .sizeMismatch(bitSize: n, values: m, rounds: k) }
+        let nm = n * m
+
+        transcript.rangeproofDomainSep(n: n, m: m)
+        for v in encodings { transcript.appendMessage(label: "V", message: v) }
+        guard !A.isIdentity else { throw .identityPoint(field: "A") }
+        transcript.appendMessage(label: "A", message: word(0))
+        guard !S.isIdentity else { throw .identityPoint(field: "S") }
+        transcript.appendMessage(label: "S", message: word(1))
+        let y = transcript.challengeScalar(label: "y")
+        let z = transcript.challengeScalar(label: "z")
+        guard !T1.isIdentity else { throw .identityPoint(field: "T_1") }
+        transcript.appendMessage(label: "T_1", message: word(2))
+        guard !T2.isIdentity else { throw .identityPoint(field: "T_2") }
+        transcript.appendMessage(label: "T_2", message: word(3))
+        let x = transcript.challengeScalar(label: "x")
+        transcript.appendMessage(label: "t_x", message: word(4))
+        transcript.appendMessage(label: "t_x_blinding", message: word(5))
+        transcript.appendMessage(label: "e_blinding", message: word(6))
+        let w = transcript.challengeScalar(label: "w")
+
+        transcript.innerproductDomainSep(n: nm)
+        var u: [Scalar] = []
+        u.reserveCapacity(k)
+        for r in 0..<k {
+            guard !L[r].isIdentity else { throw .identityPoint(field: "L[\(r)]") }
+            transcript.appendMessage(label: "L", message: word(7 + 2 * r))
+            guard !R[r].isIdentity else { throw .identityPoint(field: "R[\(r)]") }
+            transcript.appendMessage(label: "R", message: word(8 + 2 * r))
+            u.append(transcript.challengeScalar(label: "u"))
+        }
+        // One batch inversion for all u_r and y.
+        var inv = u + [y]
+        Scalar.batchInvert(&inv)
+        let yInv = inv[k]
+        var allInv = Scalar.one
+        var uSq: [Scalar] = [], uInvSq: [Scalar] = []
+        for r in 0..<k {
+            allInv = allInv * inv[r]
+            uSq.append(u[r] * u[r]); uInvSq.append(inv[r] * inv[r])
+        }
+        // s_0 = Π u_r⁻¹; s_i = s_(i − 2^lg(i)) · u_(k−1−lg(i))².
+        var s = [Scalar](repeating: .zero, count: nm)
+        s[0] = allInv
+        if nm > 1 {
+            for i in 1..<nm {
+                let lg = Int.bitWidth - 1 - i.leadingZeroBitCount
+                s[i] = s[i - (1 << lg)] * uSq[k - 1 - lg]
+            }
+        }
+
+        let zz = z * z
+        var g = [Scalar](), h = [Scalar]()
+        g.reserveCapacity(nm); h.reserveCapacity(nm)
+        let wa = weight * a
+        let wMinusZ = weight * (-z), wz = weight * z
+        var yInvK = weight                      // weight · y^(−k)
+        var sumY = Scalar.zero, yK = Scalar.one
+        var zj2 = zz                            // z^(2+j)
+        for j in 0..<m {
+            for i in 0..<n {
+                let kk = j * n + i
+                g.append(wMinusZ - wa * s[kk])
+                h.append(wz + yInvK * (zj2 * RangeProof.powersOfTwo[i] - b * s[nm - 1 - kk]))
+                yInvK = yInvK * yInv
+                sumY = sumY + yK
+                yK = yK * y
+            }
+            zj2 = zj2 * z
+        }
+        let twoNMinus1 = Scalar(n == 64 ? UInt64.max : (UInt64(1) << UInt64(n)) - 1)
+        var sumZ3 = Scalar.zero, z3j = zz * z
+        var vScalars: [Scalar] = []
+        let wc = weight * c
+        var zj = zz
+        for _ in 0..<m {
+            sumZ3 = sumZ3 + z3j; z3j = z3j * z
+            vScalars.append(wc * zj); zj = zj * z
+        }
+        let delta = (z - zz) * sumY - sumZ3 * twoNMinus1
+
+        var scalars: [Scalar] = [weight, weight * x, wc * x, wc * x * x]
+        var pts: [RistrettoPoint] = [A, S, T1, T2]
+        for r in 0..<k { scalars.append(weight * uSq[r]); pts.append(L[r]) }
+        for r in 0..<k { scalars.append(weight * uInvSq[r]); pts.append(R[r]) }
+        scalars += vScalars; pts += points
+        let bScalar = weight * (w * (tX - a * b) + c * (delta - tX))
+        let blScalar = -(weight * (eBlinding + c * tXBlinding))
+        return VerificationTerms(scalars: scalars, points: pts, bScalar: bScalar, blindingScalar: blScalar,
+                                 g: g, h: h, n: n, m: m)
+    }
+}

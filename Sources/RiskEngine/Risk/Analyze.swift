@@ -1,0 +1,521 @@
+/// Options of an analysis: action targets.
+public struct AnalysisOptions: Sendable, Equatable {
+    /// Target delta per underlying (underlying units); underlyings not listed target 0.
+    public var targetDelta: [String: Double]
+    /// Target maintenance/equity ratio for the top-up suggestion, in (0, 1].
+    public var targetMarginRatio: Double
+    /// Whether to search account-level liquidation prices (the costly part in portfolio mode, where
+    /// every trial price re-runs the grid). When false, `RiskReport.liquidation` is empty.
+    public var liquidationPrices: Bool
+    public init(targetDelta: [String: Double] = [:], targetMarginRatio: Double = 0.5, liquidationPrices: Bool = true) {
+        self.targetDelta = targetDelta; self.targetMarginRatio = targetMarginRatio
+        self.liquidationPrices = liquidationPrices
+    }
+}
+
+public enum RiskEngine {
+    public static func analyze(portfolio: Portfolio, market: MarketSnapshot) throws(InputError) -> RiskReport {
+        try analyze(portfolio: portfolio, market: market, options: AnalysisOptions())
+    }
+
+    public static func analyze(portfolio: Portfolio, market: MarketSnapshot,
+                               options: AnalysisOptions) throws(InputError) -> RiskReport {
+        let table = try UnitRiskTable(market: market)
+        return try analyze(portfolio: portfolio, market: market, table: table, options: options)
+    }
+
+    /// The same with a precomputed table (it must come from the same snapshot).
+    public static func analyze(portfolio: Portfolio, market: MarketSnapshot, table: UnitRiskTable,
+                               options: AnalysisOptions) throws(InputError) -> RiskReport {
+        var book = try Book(portfolio: portfolio, market: market, table: table)
+        return try book.report(options: options)
+    }
+}
+
+/// The book reduced to what every metric needs: net quantity per instrument, the entry-cost
+/// constants (quote cash and coin amounts per underlying), collateral values.
+///
+/// Entry costs (SPEC.md §6). `UnitRisk.value` excludes them; each position adds one constant term:
+/// - linear future/perpetual/option: quote cash `−q·size·entry`;
+/// - inverse future/perpetual: the coin amount `+q·size/entry`, valued at the (moved) index.
+/// Option premiums are quoted in quote currency for inverse options too, so their cost is quote cash.
+/// So unrealized P&L of a position = `q·value + cash + coin·S`, e.g. an inverse future's
+/// `q·size·(S/entry − S/mark)` = its coin P&L `q·size·(1/entry − 1/mark)` converted at S.
+struct Book {
+    let market: MarketSnapshot
+    let table: UnitRiskTable
+    let portfolio: Portfolio
+    var netQ: [Double]
+    var cash = 0.0
+    var coin: [Double]                   // per underlying
+    var posIndex: [Int] = []             // instrument index of each position
+    var posCash: [Double] = []
+    var posCoin: [Double] = []
+    var collValue: [Double] = []         // per portfolio balance, signed
+    var collScen: [[Double]] = []        // per balance, per scenario
+    var collByU: [Double]                // signed collateral value per underlying
+    var collQuote = 0.0
+
+    init(portfolio: Portfolio, market: MarketSnapshot, table: UnitRiskTable) throws(InputError) {
+        self.market = market; self.table = table; self.portfolio = portfolio
+        let nU = market.underlyings.count
+        netQ = [Double](repeating: 0, count: market.instruments.count)
+        coin = [Double](repeating: 0, count: nU)
+        collByU = [Double](repeating: 0, count: nU)
+        posIndex.reserveCapacity(portfolio.positions.count)
+        posCash.reserveCapacity(portfolio.positions.count)
+        posCoin.reserveCapacity(portfolio.positions.count)
+        for (k, p) in portfolio.positions.enumerated() {
+            guard let i = market.instrumentIndex(p.instrument) else {
+                throw InputError(path: "positions[\(k)].instrument", message: "unknown instrument \"\(p.instrument)\"")
+            }
+            guard p.quantity.isFinite, p.entryPrice.isFinite, p.entryPrice >= 0 else {
+                throw InputError(path: "positions[\(k)]", message: "quantity and entry_price must be finite, entry_price >= 0")
+            }
+            let inst = market.instruments[i]
+            let m = table.models[i]
+            var c = 0.0, k0 = 0.0
+            switch m.form {
+            case .linear:
+                c = -p.quantity * inst.contractSize * p.entryPrice
+            case .inverse:
+                guard p.entryPrice > 0 else {
+                    throw InputError(path: "positions[\(k)].entry_price", message: "must be > 0 for an inverse contract")
+                }
+                k0 = p.quantity * inst.contractSize / p.entryPrice
+            case .option:
+                // Entry premiums are quoted in quote currency per underlying unit for every option
+                // (SPEC.md §3), so the cost is quote cash also for inverse (coin-settled) options.
+                c = -p.quantity * inst.contractSize * p.entryPrice
+            }
+            netQ[i] += p.quantity
+            cash += c
+            coin[m.underlyingIndex] += k0
+            posIndex.append(i); posCash.append(c); posCoin.append(k0)
+        }
+        for (k, b) in portfolio.collateral.enumerated() {
+            guard let j = market.collateralIndex(b.asset) else {
+                throw InputError(path: "collateral[\(k)].asset", message: "unknown collateral asset \"\(b.asset)\"")
+            }
+            guard b.amount.isFinite else { throw InputError(path: "collateral[\(k)].amount", message: "must be finite") }
+            let u = table.collateral[j]
+            let v = b.amount >= 0 ? b.amount * u.value : b.amount * u.liabilityValue
+            let sv = b.amount >= 0 ? u.scenarioValues.map { b.amount * $0 } : u.liabilityScenarioValues.map { b.amount * $0 }
+            collValue.append(v); collScen.append(sv)
+            if let ui = table.collateralUnderlying[j] { collByU[ui] += v } else { collQuote += v }
+        }
+    }
+
+    // MARK: valuation helpers
+
+    func unrealized(position k: Int) -> Double {
+        let p = portfolio.positions[k], i = posIndex[k]
+        let s = table.models[i].spot
+        return p.quantity * table.instruments[i].value + posCash[k] + posCoin[k] * s
+    }
+
+    /// Maintenance and initial margin of `q` contracts of instrument i at index ratio r, given the
+    /// instrument's value per contract at that ratio (options).
+    func standardMargin(instrument i: Int, quantity q: Double, ratio r: Double, unitValue: Double) -> (mm: Double, im: Double) {
+        guard q != 0 else { return (0, 0) }
+        let inst = market.instruments[i], m = table.models[i]
+        switch m.form {
+        case .linear:
+            let table = market.margin.tierTables[inst.tierTable] ?? []
+            return MarginRules.tiered(notional: abs(q) * m.size * m.mark * r, table: table)
+        case .inverse:
+            let table = market.margin.tierTables[inst.tierTable] ?? []
+            return MarginRules.tiered(notional: abs(q) * m.size, table: table)
+        case .option(let kind, let strike, _, _, _):
+            guard q < 0 else { return (0, 0) }
+            return MarginRules.shortOption(contracts: -q, size: m.size, index: m.spot * r,
+                                           optionValue: unitValue / m.size, kind: kind, strike: strike,
+                                           rates: market.margin.optionMargin)
+        }
+    }
+
+    /// Assumed isolated wallet of position k, in quote at ratio r: its initial margin at entry
+    /// (futures/perpetuals: notional at the entry price; inverse: face value, held as coin
+    /// `IM/entry` and so worth `IM·S/entry`; options: initial margin at the snapshot).
+    func isolatedWallet(position k: Int, ratio r: Double) -> Double {
+        let p = portfolio.positions[k], i = posIndex[k]
+        let inst = market.instruments[i], m = table.models[i]
+        switch m.form {
+        case .linear:
+            let t = market.margin.tierTables[inst.tierTable] ?? []
+            return MarginRules.tiered(notional: abs(p.quantity) * m.size * p.entryPrice, table: t).im
+        case .inverse:
+            let t = market.margin.tierTables[inst.tierTable] ?? []
+            let im = MarginRules.tiered(notional: abs(p.quantity) * m.size, table: t).im
+            return im / p.entryPrice * m.spot * r
+        case .option:
+            // Short: the initial margin at the snapshot (the premium received is in the P&L);
+            // long: the premium paid, so the position's equity is its value, never below its (zero) margin.
+            if p.quantity > 0 { return p.quantity * m.size * p.entryPrice }
+            return standardMargin(instrument: i, quantity: p.quantity, ratio: 1, unitValue: table.instruments[i].value).im
+        }
+    }
+
+
+    // MARK: report
+
+    mutating func report(options: AnalysisOptions) throws(InputError) -> RiskReport {
+        guard options.targetMarginRatio.isFinite, options.targetMarginRatio > 0, options.targetMarginRatio <= 1 else {
+            throw InputError(path: "target_margin_ratio", message: "must be in (0, 1]")
+        }
+        for (uid, d) in options.targetDelta {
+            guard market.underlyingIndex(uid) != nil else {
+                throw InputError(path: "target_delta.\(uid)", message: "unknown underlying \"\(uid)\"")
+            }
+            guard d.isFinite else { throw InputError(path: "target_delta.\(uid)", message: "must be finite") }
+        }
+        let nU = market.underlyings.count
+        let nS = market.scenarios.count
+        let insts = market.instruments
+
+        // Positions.
+        var positions: [PositionMetrics] = []
+        positions.reserveCapacity(portfolio.positions.count)
+        var byU = [ExposureFigures](repeating: ExposureFigures(), count: nU)
+        var bucketKeys: [String: Int] = [:]
+        var buckets: [BucketMetrics] = []
+        var totals = Totals(equity: 0, collateralValue: 0, unrealizedPnl: 0, grossNotional: 0, netExposure: 0,
+                            grossExposure: 0, vega: 0, theta: 0, rho: 0, fundingPerInterval: 0, fundingAnnualized: 0)
+        for (k, p) in portfolio.positions.enumerated() {
+            let i = posIndex[k], inst = insts[i], u = table.instruments[i], m = table.models[i]
+            let q = p.quantity
+            var g = GreekSet(); g.add(u, times: q)
+            g.delta += posCoin[k]                 // entry coin amounts are coin exposure
+            let upnl = unrealized(position: k)
+            let typeName: String
+            switch inst.kind { case .perpetual: typeName = "perpetual"; case .future: typeName = "future"; case .option: typeName = "option" }
+            let pm = PositionMetrics(
+                instrument: inst.id, underlying: inst.underlying, type: typeName, margining: inst.margining.rawValue,
+                venue: p.venue, account: p.account, quantity: q, entryPrice: p.entryPrice, markPrice: inst.markPrice,
+                value: q * u.value, entryValue: posCash[k] + posCoin[k] * m.spot, unrealizedPnl: upnl,
+                unrealizedPnlCoin: m.isInverse ? upnl / m.spot : nil, notional: abs(q) * u.notional,
+                deltaExposure: g.delta * m.spot, greeks: g, expiryBucket: u.expiryBucket?.rawValue,
+                fundingPerInterval: q * u.fundingPerInterval, fundingAnnualized: q * u.fundingAnnualized)
+            positions.append(pm)
+            func accumulate(_ f: inout ExposureFigures) {
+                f.positions += 1
+                f.grossNotional += pm.notional
+                f.netExposure += pm.deltaExposure
+                f.grossExposure += abs(pm.deltaExposure)
+                f.value += pm.value
+                f.unrealizedPnl += upnl
+                f.fundingPerInterval += pm.fundingPerInterval
+                f.fundingAnnualized += pm.fundingAnnualized
+                f.greeks.add(g)
+            }
+            accumulate(&byU[m.underlyingIndex])
+            let bname = u.expiryBucket?.rawValue ?? "perpetual"
+            let key = inst.underlying + "\u{0}" + bname
+            if let bi = bucketKeys[key] { accumulate(&buckets[bi].figures) } else {
+                var f = ExposureFigures(); accumulate(&f)
+                bucketKeys[key] = buckets.count
+                buckets.append(BucketMetrics(underlying: inst.underlying, bucket: bname, figures: f))
+            }
+            totals.unrealizedPnl += upnl
+        }
+        // Stable, readable bucket order: underlying (snapshot order), then perpetual, <30d, 30-90d, >90d.
+        let bucketRank: [String: Int] = ["perpetual": 0, "<30d": 1, "30-90d": 2, ">90d": 3]
+        buckets.sort {
+            let ua = market.underlyingIndex($0.underlying) ?? 0, ub = market.underlyingIndex($1.underlying) ?? 0
+            if ua != ub { return ua < ub }
+            return (bucketRank[$0.bucket] ?? 9) < (bucketRank[$1.bucket] ?? 9)
+        }
+
+        // Collateral.
+        var collateral: [CollateralMetrics] = []
+        var collDelta = [Double](repeating: 0, count: nU)
+        for (k, b) in portfolio.collateral.enumerated() {
+            guard let j = market.collateralIndex(b.asset) else { continue }
+            let a = market.collateral[j], u = table.collateral[j]
+            collateral.append(CollateralMetrics(asset: a.id, underlying: a.underlying, amount: b.amount, price: a.price,
+                                                haircut: a.haircut, value: collValue[k], delta: b.amount * u.delta))
+            if let ui = table.collateralUnderlying[j] { collDelta[ui] += b.amount * u.delta }
+            totals.collateralValue += collValue[k]
+        }
+        totals.equity = totals.collateralValue + totals.unrealizedPnl
+
+        var underlyings: [UnderlyingMetrics] = []
+        for (ui, und) in market.underlyings.enumerated() {
+            let f = byU[ui]
+            underlyings.append(UnderlyingMetrics(underlying: und.id, indexPrice: und.indexPrice, positions: f,
+                                                 collateralDelta: collDelta[ui], totalDelta: f.greeks.delta + collDelta[ui]))
+            totals.grossNotional += f.grossNotional
+            totals.netExposure += (f.greeks.delta + collDelta[ui]) * und.indexPrice
+            totals.grossExposure += f.grossExposure + abs(collDelta[ui]) * und.indexPrice
+            totals.vega += f.greeks.vega; totals.theta += f.greeks.theta; totals.rho += f.greeks.rho
+            totals.fundingPerInterval += f.fundingPerInterval; totals.fundingAnnualized += f.fundingAnnualized
+        }
+        let equity = totals.equity
+
+        // Stress grid: P&L per scenario, decomposed by underlying.
+        var pnlByU = [[Double]](repeating: [Double](repeating: 0, count: nU), count: nS)
+        for i in 0..<insts.count where netQ[i] != 0 {
+            let u = table.instruments[i], ui = table.models[i].underlyingIndex
+            for s in 0..<nS { pnlByU[s][ui] += netQ[i] * (u.scenarioValues[s] - u.value) }
+        }
+        for ui in 0..<nU where coin[ui] != 0 {
+            let s0 = market.underlyings[ui].indexPrice
+            for s in 0..<nS { pnlByU[s][ui] += coin[ui] * s0 * (table.scenarioRatios[s][ui] - 1) }
+        }
+        var stressQuote = [Double](repeating: 0, count: nS)
+        for (k, b) in portfolio.collateral.enumerated() {
+            guard let j = market.collateralIndex(b.asset) else { continue }
+            for s in 0..<nS {
+                let d = collScen[k][s] - collValue[k]
+                if let ui = table.collateralUnderlying[j] { pnlByU[s][ui] += d } else { stressQuote[s] += d }
+            }
+        }
+        var stress: [StressRow] = []
+        var pmInitial = 0.0
+        var worst: String? = nil
+        for (s, sc) in market.scenarios.enumerated() {
+            var pnl = stressQuote[s]
+            for ui in 0..<nU { pnl += pnlByU[s][ui] }
+            let wl = sc.weight * -pnl
+            if wl > pmInitial { pmInitial = wl; worst = sc.name }
+            let moves = market.underlyings.enumerated().compactMap { (ui, und) -> ScenarioMove? in
+                sc.priceMoves[und.id].map { _ in ScenarioMove(underlying: und.id, move: table.scenarioRatios[s][ui] - 1) }
+            }
+            stress.append(StressRow(scenario: sc.name, weight: sc.weight, moves: moves, volShock: Self.describe(sc.volShock),
+                                    equity: equity + pnl, pnl: pnl, weightedLoss: wl,
+                                    pnlByUnderlying: market.underlyings.enumerated().map {
+                                        ScenarioMove(underlying: $0.element.id, move: pnlByU[s][$0.offset]) }))
+        }
+        let pmFraction = market.margin.portfolioMaintenanceFraction
+        let portfolioFig = MarginFigures(maintenance: pmFraction * pmInitial, initial: pmInitial)
+
+        // Cross (standard) margin on net positions per instrument.
+        var crossMM = [Double](repeating: 0, count: insts.count), crossIM = crossMM
+        for i in 0..<insts.count where netQ[i] != 0 {
+            let r = standardMargin(instrument: i, quantity: netQ[i], ratio: 1, unitValue: table.instruments[i].value)
+            crossMM[i] = r.mm; crossIM[i] = r.im
+        }
+        let crossFig = MarginFigures(maintenance: crossMM.reduce(0, +), initial: crossIM.reduce(0, +))
+
+        // Isolated: each position on its own.
+        var isolated: [IsolatedPositionMargin] = []
+        var isoMM = 0.0, isoIM = 0.0
+        var isoMMByPos = [Double](repeating: 0, count: portfolio.positions.count)
+        for (k, p) in portfolio.positions.enumerated() {
+            let i = posIndex[k]
+            let r = standardMargin(instrument: i, quantity: p.quantity, ratio: 1, unitValue: table.instruments[i].value)
+            isoMM += r.mm; isoIM += r.im; isoMMByPos[k] = r.mm
+            if portfolio.marginMode == .isolated { isolated.append(isolatedPosition(k, mm: r.mm, im: r.im)) }
+        }
+        let isolatedFig = MarginFigures(maintenance: isoMM, initial: isoIM)
+
+        let active: MarginFigures
+        switch portfolio.marginMode {
+        case .isolated: active = isolatedFig
+        case .cross: active = crossFig
+        case .portfolio: active = portfolioFig
+        }
+        let ratio: Double? = equity > 0 ? active.maintenance / equity : nil
+        let margin = MarginSummary(equity: equity, isolated: isolatedFig, cross: crossFig, portfolio: portfolioFig,
+                                   portfolioWorstScenario: worst, active: active, marginRatio: ratio,
+                                   initialMarginRatio: equity > 0 ? active.initial / equity : nil,
+                                   freeCollateral: equity - active.initial, liquidatable: equity <= active.maintenance)
+
+        // Liquidation per underlying.
+        var liquidation: [LiquidationMetrics] = []
+        for ui in 0..<nU where options.liquidationPrices {
+            liquidation.append(liquidationFor(underlying: ui, equity: equity, crossMM: crossMM, isoMMByPos: isoMMByPos,
+                                              pnlByU: pnlByU, stressQuote: stressQuote, activeMM: active.maintenance))
+        }
+
+        // Actions.
+        var hedges: [HedgeSuggestion] = []
+        for (ui, und) in market.underlyings.enumerated() {
+            let current = underlyings[ui].totalDelta
+            let target = options.targetDelta[und.id] ?? 0
+            var h = HedgeSuggestion(underlying: und.id, currentDelta: current, targetDelta: target, instrument: nil,
+                                    quantity: nil, note: nil)
+            if let (i, perUnit) = Actions.hedgePerpetual(market: market, table: table, underlying: ui) {
+                h.instrument = insts[i].id
+                h.quantity = (target - current) / perUnit
+            } else {
+                h.note = "no perpetual on \(und.id) in the snapshot"
+            }
+            hedges.append(h)
+        }
+        let topUp = Actions.topUp(market: market, portfolio: portfolio, equity: equity, maintenance: active.maintenance,
+                                  target: options.targetMarginRatio, currentRatio: ratio)
+
+        return RiskReport(snapshotId: market.snapshotID, asOf: market.asOf.iso8601, quoteCurrency: market.quoteCurrency,
+                          marginMode: portfolio.marginMode.rawValue, totals: totals, positions: positions,
+                          collateral: collateral, underlyings: underlyings, expiryBuckets: buckets, margin: margin,
+                          isolatedPositions: isolated, liquidation: liquidation, stress: stress, hedges: hedges,
+                          topUp: topUp)
+    }
+
+    static func describe(_ v: VolShock) -> String {
+        switch v {
+        case .none: return "none"
+        case .absolute(let s): return "absolute \(s)"
+        case .termStructure(let s): return "term_structure \(s)"
+        }
+    }
+
+    // MARK: isolated positions
+
+    func isolatedPosition(_ k: Int, mm: Double, im: Double) -> IsolatedPositionMargin {
+        let p = portfolio.positions[k], i = posIndex[k], m = table.models[i]
+        let inst = market.instruments[i]
+        let wallet = isolatedWallet(position: k, ratio: 1)
+        let eq = wallet + unrealized(position: k)
+        var lp: Double? = nil
+        let method: String
+        if case .linear = m.form {
+            method = "binance_closed_form"
+            // Binance's formula is in terms of the mark; our index-based notional and the mark moving
+            // with the index mean the mark at liquidation is LP_mark, the index LP_mark·S0/mark.
+            let table = market.margin.tierTables[inst.tierTable] ?? []
+            if let lpMark = MarginRules.binanceIsolatedLiquidationPrice(wallet: wallet, quantity: p.quantity * m.size,
+                                                                        entry: p.entryPrice, table: table) {
+                lp = lpMark * (m.spot / m.mark)
+            }
+        } else if case .option = m.form, p.quantity > 0 {
+            method = "long_option_never_liquidated"
+        } else {
+            method = "root_search"
+            let g: (Double) -> Double = { r in
+                let v = m.value(ratio: r, lnRatio: DetMath.log(r), sd: m.baseSD)
+                let upnl = p.quantity * v + self.posCash[k] + self.posCoin[k] * m.spot * r
+                let mmr = self.standardMargin(instrument: i, quantity: p.quantity, ratio: r, unitValue: v).mm
+                return self.isolatedWallet(position: k, ratio: r) + upnl - mmr
+            }
+            let g1 = eq - mm
+            if g1 > 0 {
+                let down = LiquidationSearch.nearestRoot(g: g, g1: g1, ladder: LiquidationSearch.downLadder)
+                let up = LiquidationSearch.nearestRoot(g: g, g1: g1, ladder: LiquidationSearch.upLadder)
+                let pick: Double?
+                switch (down, up) {
+                case let (d?, u?): pick = (1 - d) <= (u - 1) ? d : u
+                case let (d?, nil): pick = d
+                case let (nil, u?): pick = u
+                default: pick = nil
+                }
+                lp = pick.map { $0 * m.spot }
+            } else {
+                lp = m.spot
+            }
+        }
+        return IsolatedPositionMargin(instrument: inst.id, venue: p.venue, account: p.account, wallet: wallet,
+                                      maintenance: mm, initial: im, equity: eq, marginRatio: eq > 0 ? mm / eq : nil,
+                                      liquidationPrice: lp, distancePercent: lp.map { ($0 / m.spot - 1) * 100 },
+                                      method: method)
+    }
+
+    // MARK: account liquidation per underlying
+
+    /// The index level of underlying `ui` (all else fixed, options re-priced at unchanged vol) at
+    /// which equity meets the maintenance margin of the portfolio's mode.
+    func liquidationFor(underlying ui: Int, equity: Double, crossMM: [Double], isoMMByPos: [Double],
+                        pnlByU: [[Double]], stressQuote: [Double], activeMM: Double) -> LiquidationMetrics {
+        let und = market.underlyings[ui]
+        let s0 = und.indexPrice
+        // Instruments of this underlying that the book touches (net or, for isolated, any position).
+        var held = [Bool](repeating: false, count: netQ.count)
+        for i in posIndex where table.models[i].underlyingIndex == ui { held[i] = true }
+        let mine = (0..<netQ.count).filter { held[$0] }
+        var slot = [Int](repeating: -1, count: netQ.count)
+        for (n, i) in mine.enumerated() { slot[i] = n }
+        let baseValues = mine.map { table.instruments[$0].value }
+        let models = mine.map { table.models[$0] }
+        let nets = mine.map { netQ[$0] }
+        let linearTied = coin[ui] * s0 + collByU[ui]   // quote value moving 1:1 with the index
+        let mode = portfolio.marginMode
+        let nS = market.scenarios.count
+
+        // Everything that does not depend on this underlying.
+        var mmOthers = 0.0
+        var myPositions: [Int] = []
+        switch mode {
+        case .cross:
+            mmOthers = activeMM - mine.reduce(0) { $0 + crossMM[$1] }
+        case .isolated:
+            for k in 0..<portfolio.positions.count {
+                if table.models[posIndex[k]].underlyingIndex == ui { myPositions.append(k) } else { mmOthers += isoMMByPos[k] }
+            }
+        case .portfolio:
+            break
+        }
+        var othersPnl = [Double](repeating: 0, count: nS)
+        var lnRs = [Double](repeating: 0, count: nS)
+        var sds = [[Double]](repeating: [], count: nS)
+        if mode == .portfolio {
+            for s in 0..<nS {
+                var x = stressQuote[s]
+                for u2 in 0..<market.underlyings.count where u2 != ui { x += pnlByU[s][u2] }
+                othersPnl[s] = x
+                lnRs[s] = table.scenarioLnRatios[s][ui]
+                sds[s] = mine.map { table.scenarioSD[s][$0] }
+            }
+        }
+        let fraction = market.margin.portfolioMaintenanceFraction
+        let weights = market.scenarios.map(\.weight)
+        let ratiosU = table.scenarioRatios.map { $0[ui] }
+
+        let g: (Double) -> Double = { r in
+            let lnr = DetMath.log(r)
+            var eq = equity + linearTied * (r - 1)
+            var values = [Double](repeating: 0, count: mine.count)
+            for n in 0..<mine.count {
+                let v = models[n].value(ratio: r, lnRatio: lnr, sd: models[n].baseSD)
+                values[n] = v
+                eq += nets[n] * (v - baseValues[n])
+            }
+            var mm = mmOthers
+            switch mode {
+            case .cross:
+                for (n, i) in mine.enumerated() where nets[n] != 0 {
+                    mm += self.standardMargin(instrument: i, quantity: nets[n], ratio: r, unitValue: values[n]).mm
+                }
+            case .isolated:
+                for k in myPositions {
+                    let i = self.posIndex[k]
+                    mm += self.standardMargin(instrument: i, quantity: self.portfolio.positions[k].quantity, ratio: r,
+                                              unitValue: values[slot[i]]).mm
+                }
+            case .portfolio:
+                var worst = 0.0
+                for s in 0..<nS {
+                    let rs = ratiosU[s], lnrs = lnr + lnRs[s], sd = sds[s]
+                    var pnl = othersPnl[s] + linearTied * r * (rs - 1)
+                    for n in 0..<mine.count where nets[n] != 0 {
+                        let v = models[n].value(ratio: r * rs, lnRatio: lnrs, sd: sd[n])
+                        pnl += nets[n] * (v - values[n])
+                    }
+                    let wl = weights[s] * -pnl
+                    if wl > worst { worst = wl }
+                }
+                mm = fraction * worst
+            }
+            return eq - mm
+        }
+        let g1 = equity - activeMM
+        var out = LiquidationMetrics(underlying: und.id, indexPrice: s0, status: "ok", below: nil, above: nil,
+                                     distanceBelowPercent: nil, distanceAbovePercent: nil, nearest: nil,
+                                     nearestDistancePercent: nil)
+        guard g1 > 0 else { out.status = "at_or_below_maintenance"; return out }
+        if let d = LiquidationSearch.nearestRoot(g: g, g1: g1, ladder: LiquidationSearch.downLadder) {
+            out.below = d * s0; out.distanceBelowPercent = (d - 1) * 100
+        }
+        if let u = LiquidationSearch.nearestRoot(g: g, g1: g1, ladder: LiquidationSearch.upLadder) {
+            out.above = u * s0; out.distanceAbovePercent = (u - 1) * 100
+        }
+        switch (out.distanceBelowPercent, out.distanceAbovePercent) {
+        case let (d?, u?):
+            if -d <= u { out.nearest = out.below; out.nearestDistancePercent = d } else { out.nearest = out.above; out.nearestDistancePercent = u }
+        case let (d?, nil): out.nearest = out.below; out.nearestDistancePercent = d
+        case let (nil, u?): out.nearest = out.above; out.nearestDistancePercent = u
+        default: out.status = "none"
+        }
+        return out
+    }
+}

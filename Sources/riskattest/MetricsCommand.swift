@@ -1,0 +1,197 @@
+import ArgumentParser
+import Foundation
+import RiskEngine
+
+/// `riskattest metrics`: risk metrics, margin, liquidation, stress and suggested actions of a book.
+struct Metrics: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Risk metrics, margin, liquidation prices, stress grid, hedge and top-up of a portfolio.",
+        discussion: "Input errors print the offending field path and exit with code 2. SPEC.md §6 defines the metrics, §7 the --json schema.")
+
+    @Option(name: .long, help: "Portfolio JSON (riskattest.portfolio/1).")
+    var portfolio: String
+
+    @Option(name: .long, help: "Market snapshot JSON (riskattest.market/1).")
+    var market: String
+
+    @Flag(name: .long, help: "Print the full result as JSON (schema in SPEC.md §7).")
+    var json = false
+
+    @Option(name: .long, parsing: .singleValue,
+            help: "Target delta for the hedge suggestion, UNDERLYING=VALUE in underlying units (repeatable; default 0).")
+    var targetDelta: [String] = []
+
+    @Option(name: .long, help: "Target margin ratio (maintenance/equity) for the top-up suggestion, in (0, 1].")
+    var targetMarginRatio: Double = 0.5
+
+    func run() throws {
+        do {
+            let report = try Self.compute(portfolioPath: portfolio, marketPath: market, targetDelta: targetDelta,
+                                          targetMarginRatio: targetMarginRatio)
+            if json {
+                FileHandle.standardOutput.write(Data(try report.jsonBytes()))
+            } else {
+                print(MetricsText.render(report), terminator: "")
+            }
+        } catch let e as InputError {
+            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    static func compute(portfolioPath: String, marketPath: String, targetDelta: [String],
+                        targetMarginRatio: Double) throws(InputError) -> RiskReport {
+        let marketBytes = try readFile(marketPath, what: "market")
+        let portfolioBytes = try readFile(portfolioPath, what: "portfolio")
+        let snapshot: MarketSnapshot
+        do { snapshot = try MarketSnapshot.parse(marketBytes) } catch {
+            throw InputError(path: "market:" + error.path, message: error.message)
+        }
+        let book: Portfolio
+        do { book = try Portfolio.parse(portfolioBytes, market: snapshot) } catch {
+            throw InputError(path: "portfolio:" + error.path, message: error.message)
+        }
+        var targets: [String: Double] = [:]
+        for t in targetDelta {
+            let parts = t.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let v = Double(parts[1]), v.isFinite else {
+                throw InputError(path: "--target-delta", message: "expected UNDERLYING=NUMBER, got \"\(t)\"")
+            }
+            guard targets[parts[0]] == nil else {
+                throw InputError(path: "--target-delta", message: "underlying \"\(parts[0])\" given twice")
+            }
+            targets[parts[0]] = v
+        }
+        do {
+            return try RiskEngine.analyze(portfolio: book, market: snapshot,
+                                          options: AnalysisOptions(targetDelta: targets, targetMarginRatio: targetMarginRatio))
+        } catch {
+            let p = error.path
+            throw InputError(path: p.hasPrefix("target") ? "--" + p.replacingOccurrences(of: "_", with: "-") : p,
+                             message: error.message)
+        }
+    }
+
+    static func readFile(_ path: String, what: String) throws(InputError) -> [UInt8] {
+        guard let d = FileManager.default.contents(atPath: path) else {
+            throw InputError(path: "--\(what)", message: "cannot read file \"\(path)\"")
+        }
+        return [UInt8](d)
+    }
+}
+
+/// The human-readable rendering of a RiskReport.
+enum MetricsText {
+    static func num(_ x: Double, _ digits: Int = 2) -> String {
+        guard x.isFinite else { return "n/a" }
+        let s = String(format: "%.\(digits)f", x)
+        // thousands separators on the integer part
+        var parts = s.split(separator: ".", maxSplits: 1).map(String.init)
+        var intPart = parts[0]
+        var sign = ""
+        if intPart.hasPrefix("-") { sign = "-"; intPart.removeFirst() }
+        var grouped = ""
+        for (n, c) in intPart.reversed().enumerated() {
+            if n > 0 && n % 3 == 0 { grouped.append(",") }
+            grouped.append(c)
+        }
+        parts[0] = sign + String(grouped.reversed())
+        return parts.joined(separator: ".")
+    }
+    static func opt(_ x: Double?, _ digits: Int = 2) -> String { x.map { num($0, digits) } ?? "-" }
+    static func pct(_ x: Double?) -> String { x.map { String(format: "%+.2f%%", $0) } ?? "-" }
+
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        var w = header.map(\.count)
+        for r in rows { for (i, c) in r.enumerated() where i < w.count { w[i] = max(w[i], c.count) } }
+        func line(_ r: [String]) -> String {
+            r.enumerated().map { i, c in
+                let pad = String(repeating: " ", count: w[i] - c.count)
+                return i == 0 ? c + pad : pad + c
+            }.joined(separator: "  ")
+        }
+        var out = line(header) + "\n"
+        out += w.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
+        for r in rows { out += line(r) + "\n" }
+        return out
+    }
+
+    static func render(_ r: RiskReport) -> String {
+        let q = r.quoteCurrency
+        var out = "Risk report — snapshot \(r.snapshotId) as of \(r.asOf), quote \(q), margin mode \(r.marginMode)\n\n"
+        let t = r.totals
+        out += "Equity \(num(t.equity)) \(q) = collateral \(num(t.collateralValue)) + unrealized P&L \(num(t.unrealizedPnl))\n"
+        out += "Gross notional \(num(t.grossNotional)), net exposure \(num(t.netExposure)), gross exposure \(num(t.grossExposure))\n"
+        out += "Vega \(num(t.vega)) per vol, theta \(num(t.theta)) per year, rho \(num(t.rho)) per 1.00 rate\n"
+        out += "Funding \(num(t.fundingPerInterval)) per interval, \(num(t.fundingAnnualized)) per year (positive = paid)\n\n"
+
+        for u in r.underlyings {
+            let ps = r.positions.filter { $0.underlying == u.underlying }
+            out += "== \(u.underlying) (index \(num(u.indexPrice))) ==\n"
+            if !ps.isEmpty {
+                out += table(["instrument", "venue", "qty", "entry", "mark", "notional", "uPnL", "delta", "gamma", "vega", "theta", "funding/yr"],
+                             ps.map { p in [p.instrument, p.venue ?? "-", num(p.quantity, 4), num(p.entryPrice), num(p.markPrice),
+                                            num(p.notional), num(p.unrealizedPnl), num(p.greeks.delta, 4), num(p.greeks.gamma, 6),
+                                            num(p.greeks.vega), num(p.greeks.theta), num(p.fundingAnnualized)] })
+            }
+            let f = u.positions
+            out += "delta \(num(f.greeks.delta, 4)) (+ collateral \(num(u.collateralDelta, 4)) = \(num(u.totalDelta, 4))), gamma \(num(f.greeks.gamma, 6)), vega \(num(f.greeks.vega)), theta \(num(f.greeks.theta)), rho \(num(f.greeks.rho))\n"
+            out += "gross notional \(num(f.grossNotional)), net exposure \(num(f.netExposure)), gross exposure \(num(f.grossExposure)), uPnL \(num(f.unrealizedPnl))\n"
+            let bs = r.expiryBuckets.filter { $0.underlying == u.underlying }
+            if !bs.isEmpty {
+                out += table(["bucket", "positions", "notional", "net exposure", "delta", "gamma", "vega", "theta"],
+                             bs.map { b in [b.bucket, String(b.figures.positions), num(b.figures.grossNotional), num(b.figures.netExposure),
+                                            num(b.figures.greeks.delta, 4), num(b.figures.greeks.gamma, 6), num(b.figures.greeks.vega),
+                                            num(b.figures.greeks.theta)] })
+            }
+            out += "\n"
+        }
+
+        if !r.collateral.isEmpty {
+            out += "== Collateral ==\n"
+            out += table(["asset", "amount", "price", "haircut", "value"],
+                         r.collateral.map { [$0.asset, num($0.amount, 4), num($0.price), num($0.haircut, 3), num($0.value)] }) + "\n"
+        }
+
+        let m = r.margin
+        out += "== Margin ==\n"
+        out += table(["mode", "maintenance", "initial"],
+                     [["isolated", num(m.isolated.maintenance), num(m.isolated.initial)],
+                      ["cross", num(m.cross.maintenance), num(m.cross.initial)],
+                      ["portfolio", num(m.portfolio.maintenance), num(m.portfolio.initial)]])
+        if let w = m.portfolioWorstScenario { out += "portfolio requirement from scenario \"\(w)\"\n" }
+        out += "active (\(r.marginMode)): maintenance \(num(m.active.maintenance)), initial \(num(m.active.initial)), "
+        out += "margin ratio \(m.marginRatio.map { String(format: "%.4f", $0) } ?? "n/a (equity <= 0)") (1 = liquidation), "
+        out += "free collateral \(num(m.freeCollateral))\(m.liquidatable ? "  ** AT OR BELOW MAINTENANCE **" : "")\n\n"
+
+        out += "== Liquidation (index level of one underlying, others fixed, options re-priced) ==\n"
+        out += table(["underlying", "index", "status", "below", "dist", "above", "dist"],
+                     r.liquidation.map { [$0.underlying, num($0.indexPrice), $0.status, opt($0.below), pct($0.distanceBelowPercent),
+                                          opt($0.above), pct($0.distanceAbovePercent)] })
+        if !r.isolatedPositions.isEmpty {
+            out += "isolated positions:\n"
+            out += table(["instrument", "venue", "wallet", "maintenance", "equity", "ratio", "liq. price", "dist", "method"],
+                         r.isolatedPositions.map { [$0.instrument, $0.venue ?? "-", num($0.wallet), num($0.maintenance), num($0.equity),
+                                                    $0.marginRatio.map { String(format: "%.4f", $0) } ?? "n/a", opt($0.liquidationPrice),
+                                                    pct($0.distancePercent), $0.method] })
+        }
+        out += "\n== Stress grid ==\n"
+        out += table(["scenario", "weight", "vol shock", "P&L", "equity", "weighted loss"],
+                     r.stress.map { [$0.scenario, num($0.weight, 2), $0.volShock, num($0.pnl), num($0.equity), num($0.weightedLoss)] })
+        out += "\n== Suggested actions ==\n"
+        for h in r.hedges {
+            if let i = h.instrument, let qty = h.quantity {
+                out += "hedge \(h.underlying): delta \(num(h.currentDelta, 4)) -> \(num(h.targetDelta, 4)): \(qty >= 0 ? "buy" : "sell") \(num(abs(qty), 4)) \(i)\n"
+            } else {
+                out += "hedge \(h.underlying): \(h.note ?? "none")\n"
+            }
+        }
+        let tu = r.topUp
+        if tu.quoteValue > 0 {
+            out += "top-up to margin ratio \(num(tu.targetMarginRatio, 4)): deposit \(opt(tu.amount, 4)) \(tu.asset ?? q) (\(num(tu.quoteValue)) \(q) of equity)\n"
+        } else {
+            out += "top-up: none needed for margin ratio \(num(tu.targetMarginRatio, 4))\n"
+        }
+        return out
+    }
+}

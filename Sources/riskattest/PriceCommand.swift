@@ -1,0 +1,116 @@
+import ArgumentParser
+import RiskEngine
+
+/// A pricing failure on valid syntax (e.g. a negative strike): reported without the usage text,
+/// exit status 1.
+struct PriceCommandError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// `riskattest price`: one European option's price and Greeks (SPEC.md §5 conventions).
+struct PriceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "price",
+        abstract: "Price one European option and its Greeks (BSM on spot or Black-76 on a forward).",
+        discussion: """
+            Units: vega per 1.00 of volatility, theta per year as -dV/dT, rho per 1.00 of rate. \
+            bsm takes --spot (and optionally --dividend); black76 takes --forward and reports \
+            delta/gamma/vanna with respect to the forward, discounted.
+            """)
+
+    @Option(help: "Pricing model: bsm or black76.")
+    var model: String
+
+    @Option(name: .customLong("type"), help: "Option type: call or put.")
+    var optionType: String
+
+    @Option(parsing: .unconditional, help: "Strike price K (> 0).")
+    var strike: Double
+
+    @Option(parsing: .unconditional, help: "Time to expiry in years (>= 0), e.g. days/365.")
+    var expiry: Double
+
+    @Option(parsing: .unconditional, help: "Annualised lognormal volatility as a decimal (0.8 = 80%).")
+    var vol: Double
+
+    @Option(parsing: .unconditional, help: "Continuously compounded risk-free rate as a decimal.")
+    var rate: Double
+
+    @Option(parsing: .unconditional, help: "Spot price S (bsm only).")
+    var spot: Double?
+
+    @Option(parsing: .unconditional, help: "Continuous dividend / carry yield q (bsm only; default 0).")
+    var dividend: Double?
+
+    @Option(parsing: .unconditional, help: "Forward or futures price F (black76 only).")
+    var forward: Double?
+
+    @Flag(help: "Print one JSON object with price, delta, gamma, vega, theta, rho, vanna, volga.")
+    var json = false
+
+    func validate() throws {
+        guard let m = PricingModel(rawValue: model) else {
+            throw ValidationError("--model must be 'bsm' or 'black76', got '\(model)'")
+        }
+        guard OptionKind(rawValue: optionType) != nil else {
+            throw ValidationError("--type must be 'call' or 'put', got '\(optionType)'")
+        }
+        switch m {
+        case .bsm:
+            if forward != nil { throw ValidationError("--forward is for black76; bsm takes --spot") }
+            if spot == nil { throw ValidationError("bsm requires --spot") }
+        case .black76:
+            if spot != nil { throw ValidationError("--spot is for bsm; black76 takes --forward") }
+            if dividend != nil { throw ValidationError("--dividend applies to bsm only") }
+            if forward == nil { throw ValidationError("black76 requires --forward") }
+        }
+    }
+
+    func run() throws {
+        // validate() has established that these parse and that the model's inputs are present.
+        guard let m = PricingModel(rawValue: model), let kind = OptionKind(rawValue: optionType) else {
+            throw ValidationError("invalid --model or --type")
+        }
+        let greeks: Greeks
+        do {
+            switch m {
+            case .bsm:
+                guard let s = spot else { throw ValidationError("bsm requires --spot") }
+                greeks = try OptionPricer.bsm(kind: kind, spot: s, strike: strike, expiry: expiry,
+                                              vol: vol, rate: rate, dividend: dividend ?? 0)
+            case .black76:
+                guard let f = forward else { throw ValidationError("black76 requires --forward") }
+                greeks = try OptionPricer.black76(kind: kind, forward: f, strike: strike, expiry: expiry,
+                                                  vol: vol, rate: rate)
+            }
+        } catch let e as PricingError {
+            throw PriceCommandError(message: e.description)
+        }
+        let fields: [(String, Double)] = [
+            ("price", greeks.price), ("delta", greeks.delta), ("gamma", greeks.gamma),
+            ("vega", greeks.vega), ("theta", greeks.theta), ("rho", greeks.rho),
+            ("vanna", greeks.vanna), ("volga", greeks.volga),
+        ]
+        if json {
+            // Swift's Double description is the shortest round-trip text and valid JSON for finite
+            // values (the pricer never returns non-finite Greeks).
+            print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
+        } else {
+            let underlying = m == .bsm ? "spot" : "forward"
+            print("\(m.rawValue) \(kind.rawValue)  \(underlying) \(m == .bsm ? spot ?? 0 : forward ?? 0)  "
+                  + "strike \(strike)  expiry \(expiry)y  vol \(vol)  rate \(rate)"
+                  + (m == .bsm ? "  dividend \(dividend ?? 0)" : ""))
+            let units = ["price": "quote currency", "delta": "per 1 \(underlying)",
+                         "gamma": "per 1 \(underlying)^2", "vega": "per 1.00 vol",
+                         "theta": "per year (-dV/dT)", "rho": "per 1.00 rate",
+                         "vanna": "d2V/d\(underlying) dvol", "volga": "d2V/dvol^2"]
+            for (name, value) in fields {
+                let padded = name + String(repeating: " ", count: max(0, 7 - name.count))
+                let num = "\(value)"
+                let pad = String(repeating: " ", count: max(1, 24 - num.count))
+                print("  \(padded)\(pad)\(num)   \(units[name] ?? "")")
+            }
+        }
+    }
+}

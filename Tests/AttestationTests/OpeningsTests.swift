@@ -1,0 +1,70 @@
+import XCTest
+import Ristretto255
+@testable import Attestation
+
+final class OpeningsTests: XCTestCase {
+    typealias F = FormatFixtures
+
+    func testOpeningsRoundTripAndLookup() throws {
+        let book = try F.book()
+        let o = try OpeningsFile(attestation: book.attestation, salts: book.salts, records: book.records)
+        XCTAssertEqual(o.attestationHash, book.attestation.hash)
+        let parsed = try OpeningsFile.parse(o.json())
+        XCTAssertEqual(parsed, o)
+        XCTAssertNoThrow(try parsed.checkAgainst(book.attestation))
+        XCTAssertEqual(try parsed.memberIndex(forID: "ETH-PERP"), 1)
+        XCTAssertEqual(try parsed.memberIndex(forID: "settlement:USD"), 5)
+        XCTAssertThrowsError(try parsed.memberIndex(forID: "DOGE-PERP")) { XCTAssertEqual($0 as? DisclosureError, .unknownMember("DOGE-PERP")) }
+        // The JSON text is stable (deterministic writer): the same openings give the same bytes.
+        XCTAssertEqual(parsed.json(), o.json())
+        XCTAssertTrue(String(decoding: o.json(), as: UTF8.self).hasPrefix("{\n  \"format\": \"riskattest-openings\",\n  \"version\": 1,\n"))
+    }
+
+    func testOpeningsMustMatchTheAttestation() throws {
+        let book = try F.book()
+        // A salt changed: the records no longer reproduce the root.
+        var salts = book.salts
+        salts[4][0] ^= 1
+        XCTAssertThrowsError(try OpeningsFile(attestation: book.attestation, salts: salts, records: book.records)) {
+            XCTAssertEqual($0 as? DisclosureError, .openingsRootMismatch)
+        }
+        // Openings of another attestation.
+        let o = try OpeningsFile(attestation: book.attestation, salts: book.salts, records: book.records)
+        let other = try AttestationV1(body: book.attestation.body, signature: F.bytes(64, seed: 99))
+        XCTAssertThrowsError(try o.disclosure(of: [0], attestation: other)) {
+            XCTAssertEqual($0 as? DisclosureError, .attestationMismatch(expected: F.hex(other.hash), got: F.hex(o.attestationHash)))
+        }
+        XCTAssertThrowsError(try o.disclosure(of: [], attestation: book.attestation)) { XCTAssertEqual($0 as? DisclosureError, .noMembers) }
+        XCTAssertThrowsError(try o.disclosure(of: [2, 2], attestation: book.attestation)) { XCTAssertEqual($0 as? DisclosureError, .duplicateIndex(2)) }
+        XCTAssertThrowsError(try o.disclosure(of: [6], attestation: book.attestation)) {
+            XCTAssertEqual($0 as? DisclosureError, .indexOutOfRange(index: 6, memberCount: 6))
+        }
+        // Missing members / out of order.
+        XCTAssertThrowsError(try OpeningsFile(attestationHash: o.attestationHash, members: Array(o.members.dropFirst()))) {
+            XCTAssertEqual($0 as? DisclosureError, .openingsIncomplete(expected: 0, got: 1))
+        }
+        let short = try OpeningsFile(attestationHash: o.attestationHash, members: Array(o.members.dropLast()))
+        XCTAssertThrowsError(try short.checkAgainst(book.attestation)) {
+            XCTAssertEqual($0 as? DisclosureError, .openingsIncomplete(expected: 6, got: 5))
+        }
+    }
+
+    func testOpeningsFileIsStrict() throws {
+        let book = try F.book()
+        let text = String(decoding: try OpeningsFile(attestation: book.attestation, salts: book.salts, records: book.records).json(), as: UTF8.self)
+        for bad in [text.replacingOccurrences(of: "\"kind\": \"collateral\"", with: "\"kind\": \"cash\""),
+                    text.replacingOccurrences(of: "\"quantityUnits\": 150000000,", with: "\"quantityUnits\": 9223372036854775808,"),
+                    text.replacingOccurrences(of: "\"attestation\"", with: "\"Attestation\""),
+                    text.replacingOccurrences(of: "\"entryPrice\": \"67000.5\"", with: "\"entryPrice\": \"67000.50\""),
+                    text + "x"] {
+            XCTAssertThrowsError(try OpeningsFile.parse(Array(bad.utf8)))
+            XCTAssertNotEqual(bad, text)
+        }
+        // A blinding ≥ ℓ (all 0xff) is rejected by name.
+        let blind = F.hex(book.records[0].blindingPlus.bytes)
+        let bad = text.replacingOccurrences(of: blind, with: String(repeating: "f", count: 64))
+        XCTAssertThrowsError(try OpeningsFile.parse(Array(bad.utf8))) {
+            XCTAssertEqual($0 as? DisclosureError, .malformed(path: "members[0].record.blindingPlus", message: "not a canonical scalar (must be < ℓ)"))
+        }
+    }
+}
