@@ -57,7 +57,7 @@ public struct ProveRequest: Sendable {
 /// A finished attestation and the private material a later disclosure needs.
 public struct ProveResult: Sendable {
     public var attestation: AttestationV1
-    public var openings: BookOpenings
+    public var openings: OpeningsFile
     /// The statements proven, in words (one per expanded constraint).
     public var statements: [String]
 }
@@ -107,11 +107,14 @@ public enum Prover {
         }
         progress?("committed \(2 * layout.count) witness halves")
 
-        // 3. Book commitment: one salted leaf per member.
-        let records = BookRecords.make(portfolio: portfolio, market: market, layout: layout, witness: witness,
-                                       rPlus: rPlus, rMinus: rMinus)
-        let book: BookCommitment
-        do { book = try BookCommitment(records: records) } catch { throw .format(error) }
+        // 3. Book commitment: one salted leaf per member, fresh salts every time.
+        let records: [PositionRecord]
+        do { records = try BookRecords.make(portfolio: portfolio, market: market, layout: layout, witness: witness,
+                                            rPlus: rPlus, rMinus: rMinus) }
+        catch { throw .invalidRequest("book record: \(error)") }
+        let salts = (0..<layout.count).map { _ in SecureRandom.bytes(32) }
+        let tree: BookTree
+        do { tree = try BookTree(salts: salts, records: records) } catch { throw .invalidRequest("book tree: \(error)") }
 
         // 4. The public header, then the transcript over it, then the three proofs.
         let header: AttestationHeader
@@ -120,7 +123,7 @@ public enum Prover {
                                                 system: system, proverKey: req.key.publicKey.rawBytes,
                                                 createdAt: req.createdAt, validFor: req.validForSeconds, nonce: req.nonce,
                                                 instrumentBits: req.instrumentBits, cPlus: cPlus, cMinus: cMinus,
-                                                bookRoot: book.root)
+                                                bookRoot: tree.root)
         } catch { throw .format(error) }
         let base = AttestationTranscript.start(publicInputs: header.publicInputEncoding)
 
@@ -156,7 +159,9 @@ public enum Prover {
             let body = try header.body(rangeProofs: proofs)
             attestation = try AttestationV1(body: body, signature: req.key.sign(body.signedMessage))
         } catch { throw .format(error) }
-        let openings = BookOpenings(attestationHash: attestation.hash, book: book)
+        let openings: OpeningsFile
+        do { openings = try OpeningsFile(attestation: attestation, salts: salts, records: records) }
+        catch { throw .invalidRequest("openings: \(error)") }
         return ProveResult(attestation: attestation, openings: openings, statements: system.constraints.map(\.text))
     }
 }

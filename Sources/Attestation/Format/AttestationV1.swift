@@ -268,8 +268,10 @@ public struct AttestationBody: Sendable, Equatable {
         guard (1...L.maxConstraints).contains(constraintCount) else {
             throw .countOutOfRange(field: "constraintCount", count: constraintCount, allowed: 1...L.maxConstraints)
         }
-        guard (1...L.maxRangeProofs).contains(rangeProofs.count) else {
-            throw .countOutOfRange(field: "rangeProofs", count: rangeProofs.count, allowed: 1...L.maxRangeProofs)
+        // Zero proofs is allowed for a body under construction: its encoding is what the
+        // attestation transcript absorbs (SPEC §14.4). The decoder requires at least one.
+        guard (0...L.maxRangeProofs).contains(rangeProofs.count) else {
+            throw .countOutOfRange(field: "rangeProofs", count: rangeProofs.count, allowed: 0...L.maxRangeProofs)
         }
         for k in rangeProofs.indices.dropFirst() where rangeProofs[k - 1].kind.rawValue >= rangeProofs[k].kind.rawValue {
             throw .invalidProof(field: "rangeProofs[\(k)]", reason: "kinds must be strictly increasing (\(rangeProofs[k - 1].kind) then \(rangeProofs[k].kind))")

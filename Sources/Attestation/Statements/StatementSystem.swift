@@ -312,3 +312,8 @@ struct FormBuilder {
         return d
     }
 }
+
+extension ExactDecimal {
+    /// The nearest double: `Double(String)` rounds correctly, so this is deterministic.
+    var doubleValue: Double { Double("\(mantissa)e\(exponent)") ?? .nan }
+}
