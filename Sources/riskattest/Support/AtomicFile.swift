@@ -4,6 +4,15 @@ import Glibc
 import Darwin
 #endif
 
+/// write(2), named apart from `AtomicFile.write`.
+private func systemWrite(_ fd: Int32, _ buf: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(fd, buf, count)
+    #else
+    return Darwin.write(fd, buf, count)
+    #endif
+}
+
 /// Why a file could not be written. The path and the failing system call are named.
 struct AtomicFileError: Error, CustomStringConvertible {
     let path: String
@@ -59,7 +68,7 @@ enum AtomicFile {
         while written < bytes.count {
             let n = bytes.withUnsafeBytes { buf -> Int in
                 guard let base = buf.baseAddress else { return 0 }
-                return Glibc.write(fd, base + written, bytes.count - written)
+                return systemWrite(fd, base + written, bytes.count - written)
             }
             if n < 0 {
                 if errno == EINTR { continue }
