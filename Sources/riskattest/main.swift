@@ -14,6 +14,11 @@ struct RiskAttest: ParsableCommand {
             BenchCryptoCore.self,
             Crypto.self,
             Keygen.self,
+            Prove.self,
+            Verify.self,
+            Inspect.self,
+            Disclose.self,
+            CheckDisclosure.self,
         ]
     )
 }

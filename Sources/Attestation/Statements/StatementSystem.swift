@@ -63,16 +63,18 @@ public struct StatementSystem: Sendable {
         let rows = MemberRisk.rows(layout: layout, market: market, units: units)
         self.layout = layout
 
-        // Parameters: defaults, then overrides; every override must be declared.
-        var values: [String: (text: String, value: Double)] = [:]
-        for p in circuit.params { values[p.name] = (p.defaultValue, Double(p.defaultValue) ?? .nan) }
-        for (name, text) in overrides {
-            guard values[name] != nil else { throw .unknownParameter(name) }
-            guard Self.isDecimal(text), let v = Double(text), v.isFinite else {
-                throw .invalidParameterValue(name: name, value: text)
+        // Parameters: declared defaults, then overrides (declared names only, exact
+        // non-negative decimals: the compiler's sign reasoning assumes parameters ≥ 0).
+        let resolved: [String: ExactDecimal]
+        do { resolved = try circuit.resolvedParams(overrides: overrides) } catch {
+            switch error {
+            case .unknownParam(let n): throw .unknownParameter(n)
+            case .invalidParamValue(let n, let v): throw .invalidParameterValue(name: n, value: v)
+            default: throw .invalidParameterValue(name: "?", value: "\(error)")
             }
-            values[name] = (text, v)
         }
+        var values: [String: (text: String, value: Double)] = [:]
+        for (name, v) in resolved { values[name] = (v.description, v.doubleValue) }
         parameters = values.keys.sorted().map { ($0, values[$0]!.text) }
 
         var underlyingIndex: [String: Int] = [:]
@@ -121,17 +123,6 @@ public struct StatementSystem: Sendable {
         guard out.count <= Self.maxConstraints else { throw .tooManyConstraints(out.count, limit: Self.maxConstraints) }
         constraints = out
     }
-
-    static func isDecimal(_ s: String) -> Bool {
-        var sawDigit = false, sawDot = false
-        for (i, ch) in s.enumerated() {
-            if ch == "-" && i == 0 { continue }
-            if ch == "." && !sawDot { sawDot = true; continue }
-            guard ch.isASCII, ch.isNumber else { return false }
-            sawDigit = true
-        }
-        return sawDigit && s.count <= 40
-    }
 }
 
 /// A real-valued linear form over the halves: `Σ plus_k·x_k⁺ + minus_k·x_k⁻ + constant`.
@@ -170,10 +161,24 @@ struct RealForm {
         return IntegerConstraint(plus: p, minus: m, constant: c, line: line, text: text)
     }
 
+    /// `FixedPoint.round` (q = x·10^digits in IEEE double, then half-to-even) where |q| < 2⁵³;
+    /// beyond, q is already an integer in double and converts exactly. Coefficients above 2⁵³
+    /// (e.g. a constant of 10⁶ quote at the 10⁻¹⁰ slack unit) are legitimate here: only the
+    /// soundness bound 2⁶² applies.
     private static func fixed(_ x: Double, digits: Int, line: Int, member: Int) throws(StatementError) -> Int64 {
         let name = member < 0 ? "the constant term" : "witness member \(member)"
-        guard let v = try? FixedPoint.round(x, digits: digits),
-              v > -StatementSystem.coefficientBound, v < StatementSystem.coefficientBound else {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }            // exact: 10^digits < 2^53 for digits ≤ 15
+        let q = x * scale
+        let v: Int64
+        if let r = try? FixedPoint.round(x, digits: digits) {
+            v = r
+        } else if q.isFinite, abs(q) < 0x1p62 {
+            v = Int64(q)                               // |q| ≥ 2^53: an integer already
+        } else {
+            throw .coefficientOutOfRange(line: line, member: name)
+        }
+        guard v > -StatementSystem.coefficientBound, v < StatementSystem.coefficientBound else {
             throw .coefficientOutOfRange(line: line, member: name)
         }
         return v
@@ -311,9 +316,4 @@ struct FormBuilder {
         }
         return d
     }
-}
-
-extension ExactDecimal {
-    /// The nearest double: `Double(String)` rounds correctly, so this is deterministic.
-    var doubleValue: Double { Double("\(mantissa)e\(exponent)") ?? .nan }
 }
