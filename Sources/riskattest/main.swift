@@ -8,6 +8,7 @@ struct RiskAttest: ParsableCommand {
         subcommands: [
             Version.self,
             BenchCryptoCore.self,
+            Crypto.self,
         ]
     )
 }
