@@ -20,6 +20,24 @@ final class OpeningsTests: XCTestCase {
         XCTAssertTrue(String(decoding: o.json(), as: UTF8.self).hasPrefix("{\n  \"format\": \"riskattest-openings\",\n  \"version\": 1,\n"))
     }
 
+    /// The prover's path: BookCommitment draws fresh salts; its openings reproduce the root.
+    func testBookCommitmentFreshSalts() throws {
+        let book = try F.book()
+        let b1 = try BookCommitment(records: book.records)
+        let b2 = try BookCommitment(records: book.records)
+        XCTAssertNotEqual(b1.salts, b2.salts)
+        XCTAssertNotEqual(b1.root, b2.root)
+        XCTAssertTrue(b1.salts.allSatisfy { $0.count == 32 })
+        XCTAssertEqual(b1.root, try BookTree(salts: b1.salts, records: book.records).root)
+        XCTAssertEqual(try BookCommitment(records: book.records, salts: book.salts).root, book.attestation.bookRoot)
+        let o = BookOpenings(attestationHash: book.attestation.hash, book: try BookCommitment(records: book.records, salts: book.salts))
+        XCTAssertNoThrow(try o.checkAgainst(book.attestation))
+        XCTAssertThrowsError(try BookOpenings(attestationHash: book.attestation.hash, book: b1).checkAgainst(book.attestation)) {
+            XCTAssertEqual($0 as? DisclosureError, .openingsRootMismatch)
+        }
+        XCTAssertThrowsError(try BookCommitment(records: [], salts: []))
+    }
+
     func testOpeningsMustMatchTheAttestation() throws {
         let book = try F.book()
         // A salt changed: the records no longer reproduce the root.

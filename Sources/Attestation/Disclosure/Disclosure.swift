@@ -86,6 +86,12 @@ public struct OpeningsFile: Sendable, Equatable {
         self.members = members
     }
 
+    /// For a `BookCommitment`, whose salts and records are already consistent.
+    init(uncheckedHash: [UInt8], members: [MemberOpening]) {
+        self.attestationHash = uncheckedHash
+        self.members = members
+    }
+
     /// The openings of a freshly signed attestation (salts and records in member order).
     public init(attestation: AttestationV1, salts: [[UInt8]], records: [PositionRecord]) throws(DisclosureError) {
         guard salts.count == records.count else { throw .openingsIncomplete(expected: records.count, got: salts.count) }

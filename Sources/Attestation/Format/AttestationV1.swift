@@ -221,7 +221,9 @@ public struct AttestationBody: Sendable, Equatable {
     public let bookRoot: [UInt8]
     /// Number of expanded linear constraints (one slack each).
     public let constraintCount: Int
-    /// Strictly increasing by kind.
+    /// Strictly increasing by kind. The format allows 0...8 proofs so that the body with an
+    /// empty list can serve as the transcript's public-input encoding; which proofs a valid
+    /// attestation carries is the verifier's rule (SPEC §14).
     public let rangeProofs: [AggregatedRangeProof]
 
     public init(circuitName: String, circuitVersion: UInt32, circuitHash: [UInt8],
@@ -268,9 +270,7 @@ public struct AttestationBody: Sendable, Equatable {
         guard (1...L.maxConstraints).contains(constraintCount) else {
             throw .countOutOfRange(field: "constraintCount", count: constraintCount, allowed: 1...L.maxConstraints)
         }
-        // Zero proofs is allowed for a body under construction: its encoding is what the
-        // attestation transcript absorbs (SPEC §14.4). The decoder requires at least one.
-        guard (0...L.maxRangeProofs).contains(rangeProofs.count) else {
+        guard rangeProofs.count <= L.maxRangeProofs else {
             throw .countOutOfRange(field: "rangeProofs", count: rangeProofs.count, allowed: 0...L.maxRangeProofs)
         }
         for k in rangeProofs.indices.dropFirst() where rangeProofs[k - 1].kind.rawValue >= rangeProofs[k].kind.rawValue {
@@ -546,7 +546,7 @@ private struct Decoder {
         }
         let bookRoot = try fixed("bookRoot", 32)
         let constraintCount = Int(try u32("constraintCount"))
-        let np = try count("rangeProofs", 1...L.maxRangeProofs, minElementBytes: 6 + 32 * 9)
+        let np = try count("rangeProofs", 0...L.maxRangeProofs, minElementBytes: 10 + 32 * 9)
         var proofs: [AggregatedRangeProof] = []
         for k in 0..<np {
             let kindByte = try u8("rangeProofs[\(k)].kind")
