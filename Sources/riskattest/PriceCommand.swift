@@ -1,6 +1,13 @@
 import ArgumentParser
 import RiskEngine
 
+/// A pricing failure on valid syntax (e.g. a negative strike): reported without the usage text,
+/// exit status 1.
+struct PriceCommandError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
 /// `riskattest price`: one European option's price and Greeks (SPEC.md §5 conventions).
 struct PriceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,25 +25,25 @@ struct PriceCommand: ParsableCommand {
     @Option(name: .customLong("type"), help: "Option type: call or put.")
     var optionType: String
 
-    @Option(help: "Strike price K (> 0).")
+    @Option(parsing: .unconditional, help: "Strike price K (> 0).")
     var strike: Double
 
-    @Option(help: "Time to expiry in years (>= 0), e.g. days/365.")
+    @Option(parsing: .unconditional, help: "Time to expiry in years (>= 0), e.g. days/365.")
     var expiry: Double
 
-    @Option(help: "Annualised lognormal volatility as a decimal (0.8 = 80%).")
+    @Option(parsing: .unconditional, help: "Annualised lognormal volatility as a decimal (0.8 = 80%).")
     var vol: Double
 
-    @Option(help: "Continuously compounded risk-free rate as a decimal.")
+    @Option(parsing: .unconditional, help: "Continuously compounded risk-free rate as a decimal.")
     var rate: Double
 
-    @Option(help: "Spot price S (bsm only).")
+    @Option(parsing: .unconditional, help: "Spot price S (bsm only).")
     var spot: Double?
 
-    @Option(help: "Continuous dividend / carry yield q (bsm only; default 0).")
+    @Option(parsing: .unconditional, help: "Continuous dividend / carry yield q (bsm only; default 0).")
     var dividend: Double?
 
-    @Option(help: "Forward or futures price F (black76 only).")
+    @Option(parsing: .unconditional, help: "Forward or futures price F (black76 only).")
     var forward: Double?
 
     @Flag(help: "Print one JSON object with price, delta, gamma, vega, theta, rho, vanna, volga.")
@@ -78,7 +85,7 @@ struct PriceCommand: ParsableCommand {
                                                   vol: vol, rate: rate)
             }
         } catch let e as PricingError {
-            throw ValidationError(e.description)
+            throw PriceCommandError(message: e.description)
         }
         let fields: [(String, Double)] = [
             ("price", greeks.price), ("delta", greeks.delta), ("gamma", greeks.gamma),

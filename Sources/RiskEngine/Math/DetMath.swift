@@ -23,8 +23,14 @@ public enum DetMath {
     /// the remainder ln 2 − ln2Short. Used by the range reduction of `exp` (Cody–Waite).
     static let ln2Short: Double = 0x1.62e42fefp-1
     static let ln2ShortLo: Double = 0x1.473de6af278edp-34   // ln2 − ln2Short, to 53 bits
+    /// 2/3 as a double-double (hi + lo), for the leading term of the atanh series in `logDD`.
+    static let twoThirdsHi: Double = 0x1.5555555555555p-1
+    static let twoThirdsLo: Double = 0x1.5555555555555p-55
     static let invLn2: Double = 0x1.71547652b82fep0
     static let sqrt2: Double = 0x1.6a09e667f3bcdp0
+    /// ln √(2π) as a double-double (hi + lo).
+    static let lnSqrt2PiHi: Double = 0x1.d67f1c864beb5p-1
+    static let lnSqrt2PiLo: Double = -0x1.65b5a1b7ff5dfp-55
     /// 1/√(2π) rounded to nearest.
     static let invSqrt2Pi: Double = 0x1.9884533d43651p-2
 
@@ -67,13 +73,35 @@ public enum DetMath {
 
     // MARK: exp
 
-    /// Taylor coefficients 1/n! for n = 2...14 (each n! is an exact double, so each quotient is
-    /// the correctly rounded 1/n!).
-    static let expCoefficients: [Double] = (2...14).map { n in
-        var f = 1.0
-        for i in 2...n { f *= Double(i) }
-        return 1.0 / f
-    }
+    /// Taylor coefficients c_n = 1/n!, n = 2...14, each the correctly rounded double (as literals so
+    /// the hot loop reads no global array; `DetMathTests` checks each equals 1.0 ÷ n!).
+    static let c2: Double = 0x1.0000000000000p-1
+    static let c3: Double = 0x1.5555555555555p-3
+    static let c4: Double = 0x1.5555555555555p-5
+    static let c5: Double = 0x1.1111111111111p-7
+    static let c6: Double = 0x1.6c16c16c16c17p-10
+    static let c7: Double = 0x1.a01a01a01a01ap-13
+    static let c8: Double = 0x1.a01a01a01a01ap-16
+    static let c9: Double = 0x1.71de3a556c734p-19
+    static let c10: Double = 0x1.27e4fb7789f5cp-22
+    static let c11: Double = 0x1.ae64567f544e4p-26
+    static let c12: Double = 0x1.1eed8eff8d898p-29
+    static let c13: Double = 0x1.6124613a86d09p-33
+    static let c14: Double = 0x1.93974a8c07c9dp-37
+    /// 1/n for odd n = 5...25, correctly rounded (equal to 1.0 ÷ n; checked in `DetMathTests`).
+    static let inv5: Double = 0x1.999999999999ap-3
+    static let inv7: Double = 0x1.2492492492492p-3
+    static let inv9: Double = 0x1.c71c71c71c71cp-4
+    static let inv11: Double = 0x1.745d1745d1746p-4
+    static let inv13: Double = 0x1.3b13b13b13b14p-4
+    static let inv15: Double = 0x1.1111111111111p-4
+    static let inv17: Double = 0x1.e1e1e1e1e1e1ep-5
+    static let inv19: Double = 0x1.af286bca1af28p-5
+    static let inv21: Double = 0x1.8618618618618p-5
+    static let inv23: Double = 0x1.642c8590b2164p-5
+    static let inv25: Double = 0x1.47ae147ae147bp-5
+    static var logCoefficients: [Double] { [inv5, inv7, inv9, inv11, inv13, inv15, inv17, inv19, inv21, inv23, inv25] }
+    static var expCoefficients: [Double] { [c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14] }
 
     /// e^x.
     ///
@@ -91,20 +119,29 @@ public enum DetMath {
         if hi.isNaN || lo.isNaN { return .nan }
         if hi > 709.8 { return .infinity }       // e^709.79 > greatest finite double
         if hi < -745.2 { return 0 }              // e^-745.14 < half the least subnormal
-        let k = (hi * invLn2).rounded(.toNearestOrEven)
+        // round-half-even(hi/ln2) by the 1.5·2^52 shifter: for |v| < 2^51 the addition rounds v
+        // to an integer under the default rounding mode, exactly as roundToIntegralTiesToEven.
+        let v = hi * invLn2
+        let k = (v + 0x1.8p52) - 0x1.8p52
         let t = hi - k * ln2Short                // exact
         let c = k * ln2ShortLo
         let (r0, e0) = twoSum(t, -c)
         let (r, e1) = twoSum(r0, lo)
         let delta = e0 + e1
         // q(r) = Σ_{n=2}^{14} r^(n−2)/n!  (Horner from the top)
-        let cs = expCoefficients
-        var q = cs[12]
-        var i = 11
-        while i >= 0 {
-            q = q * r + cs[i]
-            i -= 1
-        }
+        var q = c14
+        q = q * r + c13
+        q = q * r + c12
+        q = q * r + c11
+        q = q * r + c10
+        q = q * r + c9
+        q = q * r + c8
+        q = q * r + c7
+        q = q * r + c6
+        q = q * r + c5
+        q = q * r + c4
+        q = q * r + c3
+        q = q * r + c2
         let (s, se) = fastTwoSum(1.0, r)         // |r| < 0.35 < 1
         let tail = se + (r * r * q + delta * (1.0 + r))
         let y = s + tail
@@ -144,7 +181,8 @@ public enum DetMath {
     /// Write x = 2^k · m with m in [1/√2, √2), f = m − 1 (exact), s = f/(2 + f) (as a
     /// double-double). Then ln m = 2·atanh(s) = 2s + 2s³/3 + 2s⁵/5 + …, with |s| ≤ 0.1716 so
     /// s² ≤ 0.0295 and twelve odd terms leave a truncation below 1e-20. The leading 2s is carried
-    /// exactly; the series tail, at most 1% of the total, is summed in plain double.
+    /// exactly and so is (to ~2^-106) the next term 2s³/3; only the remainder, below 2e-4 of
+    /// the total, is summed in plain double.
     static func logDD(_ x: Double) -> (hi: Double, lo: Double) {
         var v = x
         var k = 0
@@ -163,20 +201,32 @@ public enum DetMath {
         let s = f / dh
         let (ph, pl) = twoProduct(s, dh)
         let sl = (((f - ph) - pl) - s * dl) / dh     // s + sl ≈ f/(2+f) to ~2^-106
-        let s2 = s * s
-        // R(s²) = Σ_{n≥1} s^(2n−2)/(2n+1), n = 1...12, Horner from the top.
-        var r = 1.0 / 25.0
-        var n = 23.0
-        while n >= 3.0 {
-            r = r * s2 + 1.0 / n
-            n -= 2.0
-        }
-        let tail = 2.0 * s * s2 * r
+        // The first series term 2s³/3 is up to 1% of the total, so it is formed in double-double
+        // (s³ by Dekker products, 2/3 as hi + lo); the rest, 2s⁵·R(s²) with
+        // R = Σ_{n≥2} s^(2n−4)/(2n+1) (n = 2...12), is below 2e-4 of the total and needs only double.
+        let (s2, s2e) = twoProduct(s, s)
+        let (s3, s3e) = twoProduct(s2, s)
+        let s3l = s3e + s2e * s + 3.0 * s2 * sl     // includes the first-order effect of sl
+        let (ah, ae) = twoProduct(s3, twoThirdsHi)
+        let al = ae + (s3 * twoThirdsLo + s3l * twoThirdsHi)
+        var r = inv25
+        r = r * s2 + inv23
+        r = r * s2 + inv21
+        r = r * s2 + inv19
+        r = r * s2 + inv17
+        r = r * s2 + inv15
+        r = r * s2 + inv13
+        r = r * s2 + inv11
+        r = r * s2 + inv9
+        r = r * s2 + inv7
+        r = r * s2 + inv5
+        let rest5 = 2.0 * s * s2 * s2 * r
         let kd = Double(k)
         let (kh, ke) = twoProduct(kd, ln2Hi)
         let kl = ke + kd * ln2Lo
-        let (a, b) = twoSum(kh, 2.0 * s)
-        let rest = b + (kl + (2.0 * sl + tail))
+        let (a0, b0) = twoSum(kh, 2.0 * s)
+        let (a, b1) = twoSum(a0, ah)
+        let rest = (b0 + b1) + (kl + (2.0 * sl + (al + rest5)))
         let (h, l) = fastTwoSum(a, rest)
         return (h, l)
     }
@@ -227,25 +277,28 @@ public enum DetMath {
 
     // MARK: Normal law
 
-    /// φ(x) = e^(−x²/2)/√(2π). x² is formed exactly as a double-double, so the exponent carries no
-    /// rounding error even when x²/2 is in the hundreds (where one rounding of x² would already cost
-    /// dozens of ulps); the result is then within ~1.5 ulp relative over the whole range.
+    /// φ(x) = e^(−x²/2 − ln√(2π)). x² is formed exactly as a double-double and ln√(2π) is a
+    /// double-double constant, so the exponent carries no rounding error even when x²/2 is in the
+    /// hundreds (where one rounding of x² would already cost dozens of ulps), and the only
+    /// roundings are exp's own.
     public static func normPDF(_ x: Double) -> Double {
         if x.isNaN { return .nan }
         let a = abs(x)
         if a > 40 { return 0 }                     // e^-800 underflows to zero
         let (p, e) = twoProduct(a, a)
-        return expDD(-0.5 * p, -0.5 * e) * invSqrt2Pi
+        let (h, l) = twoSum(-0.5 * p, -lnSqrt2PiHi)
+        return expDD(h, l + (-0.5 * e - lnSqrt2PiLo))
     }
 
-    /// Mills ratio M(t) = Φ(−t)/φ(t) for t ≥ 0.
+    /// G(t) = Φ(−t)·e^(t²/2) = M(t)/√(2π) for t ≥ 0, where M(t) = Φ(−t)/φ(t) is the Mills ratio.
     ///
     /// For t < 8: a degree-13 Taylor polynomial about the centre of the width-1/4 interval holding
-    /// t (coefficients from `MillsRatioTable.swift`, generated at 60 digits from the ODE
-    /// M′ = tM − 1; truncation < 3e-19). For t ≥ 8: Laplace's continued fraction
-    /// M(t) = 1/(t + 1/(t + 2/(t + 3/(t + …)))) truncated after 24 levels and evaluated from the
-    /// bottom up (truncation < 1e-25 relative for t ≥ 8).
-    static func mills(_ t: Double) -> Double {
+    /// t (coefficients from `MillsRatioTable.swift`: M's Taylor coefficients from the ODE
+    /// M′ = tM − 1 at 60 digits, divided by √(2π), rounded once; truncation < 3e-19 relative).
+    /// For t ≥ 8: Laplace's continued fraction M(t) = 1/(t + 1/(t + 2/(t + 3/(t + …)))) truncated
+    /// after 24 levels and evaluated from the bottom up (truncation < 1e-25 relative for t ≥ 8);
+    /// the last step divides 1/√(2π) rather than 1, so G costs no extra rounding.
+    static func scaledUpperTail(_ t: Double) -> Double {
         if t < 8 {
             let j = Int(t * 4)                      // exact; 0...31
             let centre = (Double(j) + 0.5) * 0.25
@@ -266,22 +319,24 @@ public enum DetMath {
             v = k / (t + v)
             k -= 1
         }
-        return 1.0 / (t + v)
+        return invSqrt2Pi / (t + v)
     }
 
     /// Φ(x), the standard normal cumulative distribution function.
     ///
-    /// Both tails are computed without cancellation: for x < 0, Φ(x) = φ(x)·M(−x) directly, so
-    /// tiny lower-tail probabilities (deep out-of-the-money options) keep full *relative*
-    /// accuracy down to the subnormal range; for x > 0, Φ(x) = 1 − φ(x)·M(x), whose subtraction
-    /// loses nothing because φ·M ≤ 1/2. Φ(0) = 1/2 exactly; Φ(x) = 0 for x < −40 and 1 for x > 40.
+    /// Both tails are computed without cancellation: for x < 0, Φ(x) = e^(−x²/2)·G(−x) directly
+    /// (x² exact as a double-double, G from `scaledUpperTail`), so tiny lower-tail probabilities
+    /// (deep out-of-the-money options) keep full *relative* accuracy down to the subnormal range;
+    /// for x > 0, Φ(x) = 1 − e^(−x²/2)·G(x), whose subtraction loses nothing because the product
+    /// is ≤ 1/2. Φ(0) = 1/2 exactly; Φ(x) = 0 for x < −40 and 1 for x > 40.
     public static func normCDF(_ x: Double) -> Double {
         if x.isNaN { return .nan }
         if x == 0 { return 0.5 }
         if x < -40 { return 0 }
         if x > 40 { return 1 }
         let t = abs(x)
-        let tail = normPDF(t) * mills(t)
+        let (p, e) = twoProduct(t, t)
+        let tail = expDD(-0.5 * p, -0.5 * e) * scaledUpperTail(t)
         return x < 0 ? tail : 1.0 - tail
     }
 }

@@ -47,8 +47,10 @@ public enum FixedPointError: Error, Equatable, CustomStringConvertible {
 /// 3. error if q is NaN or ±∞, or if |q| > 2^53;
 /// 4. n = q rounded to the nearest integer, ties to even (`roundToIntegralTiesToEven`); exact.
 ///
-/// Note the rule rounds the *binary* product, not the decimal expansion of x: 2.675 is stored as
-/// 2.67499999999999982236431605997495353221893310546875, so `round(2.675, digits: 2)` is 267.
+/// Note the rule rounds the *binary* product, not the decimal expansion of x: the double nearest
+/// 0.285 is slightly below it and 0.285 × 100 rounds to 28.499999999999996, so
+/// `round(0.285, digits: 2)` is 28; the double nearest 2.675 is also below 2.675, yet 2.675 × 100
+/// rounds to exactly 267.5, a tie, so `round(2.675, digits: 2)` is 268 (the even neighbour).
 public enum FixedPoint {
     static let powersOfTen: [Double] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
@@ -104,7 +106,7 @@ public enum FixedPoint {
                 throw .malformedDecimal(text: text, reason: "expected a digit after the decimal point")
             }
         }
-        // Exponent (bounded: anything beyond ±10^6 is rejected rather than risk overflow).
+        // Exponent: |exponent| ≥ 10^6 is rejected (no realistic number needs it; bounds the work).
         var exponent = 0
         if i < bytes.count && (bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")) {
             i += 1
@@ -115,10 +117,10 @@ public enum FixedPoint {
             }
             let expStart = i
             while i < bytes.count && isDigit(bytes[i]) {
-                if exponent > 1_000_000 {
-                    throw .malformedDecimal(text: text, reason: "exponent too large")
-                }
                 exponent = exponent * 10 + Int(bytes[i] - 0x30)
+                if exponent >= 1_000_000 {
+                    throw .malformedDecimal(text: text, reason: "exponent magnitude must be below 10^6")
+                }
                 i += 1
             }
             if i == expStart {

@@ -162,10 +162,15 @@ public enum OptionPricer {
     }
 
     /// Valid inputs can still overflow (e.g. S near the largest double); report instead of
-    /// returning ±∞ or NaN into JSON and fixed-point conversions.
+    /// returning ±∞ or NaN into JSON and fixed-point conversions. Also normalises −0 to +0.
     static func finite(_ g: Greeks) throws(PricingError) -> Greeks {
-        let all = [g.price, g.delta, g.gamma, g.vega, g.theta, g.rho, g.vanna, g.volga]
-        guard all.allSatisfy({ $0.isFinite }) else { throw .overflow("a price or Greek is not finite") }
-        return g
+        guard g.price.isFinite, g.delta.isFinite, g.gamma.isFinite, g.vega.isFinite, g.theta.isFinite,
+              g.rho.isFinite, g.vanna.isFinite, g.volga.isFinite else {
+            throw .overflow("a price or Greek is not finite")
+        }
+        // x + 0 turns −0 into +0 (and changes nothing else), so sign-of-zero never differs
+        // between otherwise equal results (w·ε products with w = 0 would give −0 for puts).
+        return Greeks(price: g.price + 0, delta: g.delta + 0, gamma: g.gamma + 0, vega: g.vega + 0,
+                      theta: g.theta + 0, rho: g.rho + 0, vanna: g.vanna + 0, volga: g.volga + 0)
     }
 }
