@@ -137,9 +137,10 @@ final class InputJSONTests: XCTestCase {
         XCTAssertEqual(try parse("[null]"), .array([.null]))
     }
 
-    /// Exact decimal → 10^-8 units against hand-computed integers.
+    /// Exact decimal → 10^-8 units (FixedPoint.parseDecimal, as the portfolio decoder uses it)
+    /// against hand-computed integers, on the number forms JSON allows.
     func testExactDecimalUnits() {
-        func u(_ s: String) -> Int64? { if case .success(let v) = ExactDecimal.units(s, digits: 8) { return v }; return nil }
+        func u(_ s: String) -> Int64? { try? FixedPoint.parseDecimal(s, digits: 8) }
         XCTAssertEqual(u("0.12345678"), 12_345_678)
         XCTAssertEqual(u("-30.5"), -3_050_000_000)
         XCTAssertEqual(u("1e-8"), 1)
@@ -152,6 +153,23 @@ final class InputJSONTests: XCTestCase {
         XCTAssertNil(u("0.123456789"))                         // ninth decimal
         XCTAssertNil(u("1e-9"))
         XCTAssertNil(u("1e30"))
+    }
+
+    /// The exact decimals used for tier arithmetic: smallest exact scale, exact +, −, ×.
+    func testExactDecimalValue() throws {
+        let a = try XCTUnwrap(ExactDecimalValue(text: "800000"))
+        let b = try XCTUnwrap(ExactDecimalValue(text: "0.0065"))
+        let c = try XCTUnwrap(ExactDecimalValue(text: "5e-3"))
+        let step = try XCTUnwrap((b - c).flatMap { a * $0 })
+        XCTAssertEqual(step.description, "1200")            // 800000 × 0.0015, exactly
+        XCTAssertEqual(ExactDecimalValue(text: "1.2300")?.description, "1.23")
+        XCTAssertEqual(ExactDecimalValue(text: "-0.000000000000000001")?.description, "-0.000000000000000001")
+        XCTAssertNil(ExactDecimalValue(text: "1e-19"))      // more than 18 decimals
+        XCTAssertEqual(try XCTUnwrap(ExactDecimalValue(text: "0.1")).double, 0.1)
+        // Overflow is reported, not trapped.
+        let big = try XCTUnwrap(ExactDecimalValue(text: "9000000000000000000"))
+        XCTAssertNil(big + big)
+        XCTAssertNil(big * big)
     }
 
     func testTimestampParsing() {
@@ -195,7 +213,7 @@ final class InputJSONTests: XCTestCase {
     func testCorruptedBytesNeverCrash() throws {
         let market = try InputFixtures.parsedMarket()
         var doc = Array(InputFixtures.portfolio.utf8)
-        var rng = SplitMix64(seed: 0x5EED)
+        var rng = SplitMix64(seed: 0x5EED)   // shared test generator (DetMathTestSupport.swift)
         let replacements: [UInt8] = Array("{}[],:\"\\0123456789-.eE ntfxA".utf8) + [0x00, 0x1F, 0x80, 0xC3, 0xFF]
         var rejected = 0
         for _ in 0..<3000 {
@@ -210,18 +228,5 @@ final class InputJSONTests: XCTestCase {
             doc[i] = saved
         }
         XCTAssertGreaterThan(rejected, 1000)
-    }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny deterministic generator for reproducible tests.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

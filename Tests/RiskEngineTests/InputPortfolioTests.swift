@@ -30,15 +30,31 @@ final class InputPortfolioTests: XCTestCase {
         XCTAssertEqual(Set(p.positions.compactMap(\.venue)), ["binance", "deribit"])
         for pos in p.positions { XCTAssertNotNil(m.instrumentIndex(pos.instrument), pos.instrument) }
         // Exact 10^-8 units, worked by hand from the text.
-        XCTAssertEqual(p.positions[0].quantityUnits, 925_000_000)          // 9.25
+        XCTAssertEqual(p.positions[0].quantityUnits, 1_425_000_000)        // 14.25
         XCTAssertEqual(p.positions[2].quantityUnits, -3_050_000_000)       // -30.5
         XCTAssertEqual(p.positions[4].quantityUnits, -1_500_000_000_000)   // -15000
         XCTAssertEqual(p.positions[2].quantity, -30.5)
         XCTAssertEqual(p.positions[0].entryPrice, 95_210.4)
         XCTAssertEqual(p.positions[0].account, "main")
         XCTAssertEqual(p.collateral.map(\.asset), ["USDC", "BTC", "ETH"])
-        XCTAssertEqual(p.collateral.map(\.amountUnits), [42_000_050_000_000, 650_000_000, 8_012_500_000])
+        XCTAssertEqual(p.collateral.map(\.amountUnits), [6_000_050_000_000, 650_000_000, 8_012_500_000])
         for b in p.collateral { XCTAssertEqual(Double(b.amountUnits) / 1e8, b.amount) }
+    }
+
+    /// The example book is solvent with a sensible margin ratio. Reference figures come from an
+    /// independent Python Black–Scholes revaluation of the same files (math.erfc normal CDF,
+    /// SPEC §6 conventions): equity 965,663.6 USD, worst weighted loss 323,537.5 ("tail -66% vol up").
+    func testExampleBookIsSolventUnderPortfolioMargin() throws {
+        let m = try market()
+        let p = try Portfolio.parse(Array(InputFixtures.portfolio.utf8), market: m)
+        let r = try RiskEngine.analyze(portfolio: p, market: m)
+        XCTAssertEqual(r.totals.equity, 965_663.6, accuracy: 2)
+        XCTAssertEqual(r.margin.portfolio.initial, 323_537.5, accuracy: 2)
+        XCTAssertEqual(r.margin.portfolioWorstScenario, "tail -66% vol up")
+        XCTAssertFalse(r.margin.liquidatable)
+        let ratio = try XCTUnwrap(r.margin.marginRatio)
+        XCTAssertGreaterThan(ratio, 0.1)
+        XCTAssertLessThan(ratio, 0.3)
     }
 
     func testUnknownInstrumentAndAsset() throws {
@@ -58,22 +74,22 @@ final class InputPortfolioTests: XCTestCase {
     }
 
     func testQuantitiesAndAmounts() throws {
-        try expectError(edit(#""quantity": 9.25"#, #""quantity": 9.123456789"#), path: "positions[0].quantity",
+        try expectError(edit(#""quantity": 14.25"#, #""quantity": 14.123456789"#), path: "positions[0].quantity",
                         "more than 8 decimal places")
-        try expectError(edit(#""quantity": 9.25"#, #""quantity": 2e10"#), path: "positions[0].quantity",
+        try expectError(edit(#""quantity": 14.25"#, #""quantity": 2e10"#), path: "positions[0].quantity",
                         "out of range [-10000000000, 10000000000]")
-        try expectError(edit(#""quantity": 9.25"#, #""quantity": "4.25""#), path: "positions[0].quantity", "expected a number")
-        try expectError(edit(#""quantity": 9.25"#, #""quantity": NaN"#), path: "@byte \(byteOffset("NaN", edit(#""quantity": 9.25"#, #""quantity": NaN"#)))",
+        try expectError(edit(#""quantity": 14.25"#, #""quantity": "4.25""#), path: "positions[0].quantity", "expected a number")
+        try expectError(edit(#""quantity": 14.25"#, #""quantity": NaN"#), path: "@byte \(byteOffset("NaN", edit(#""quantity": 14.25"#, #""quantity": NaN"#)))",
                         "NaN")
         try expectError(edit(#""entry_price": 95210.4"#, #""entry_price": -1"#), path: "positions[0].entry_price",
                         "must not be negative")
         // Negative balances (borrowing) are allowed and exact.
-        let neg = edit(#""amount": 420000.5"#, #""amount": -420000.00000001"#)
+        let neg = edit(#""amount": 60000.5"#, #""amount": -60000.00000001"#)
         let p = try Portfolio.parse(Array(neg.utf8), market: market())
-        XCTAssertEqual(p.collateral[0].amountUnits, -42_000_000_000_001)
+        XCTAssertEqual(p.collateral[0].amountUnits, -6_000_000_000_001)
         // Exponent forms are exact too.
-        let e = try Portfolio.parse(Array(edit(#""quantity": 9.25"#, #""quantity": 925E-2"#).utf8), market: market())
-        XCTAssertEqual(e.positions[0].quantityUnits, 925_000_000)
+        let e = try Portfolio.parse(Array(edit(#""quantity": 14.25"#, #""quantity": 1425E-2"#).utf8), market: market())
+        XCTAssertEqual(e.positions[0].quantityUnits, 1_425_000_000)
     }
 
     private func byteOffset(_ needle: String, _ text: String) -> Int {
@@ -86,7 +102,7 @@ final class InputPortfolioTests: XCTestCase {
                         "\"hybrid\" is not one of \"isolated\", \"cross\", \"portfolio\"")
         try expectError(edit(#""venue": "binance", "account": "main"}"#, #""venue": "binance", "acount": "main"}"#),
                         path: "positions[0].acount", "unknown field \"acount\"")
-        try expectError(edit(#""instrument": "BTCUSDT-PERP", "quantity": 9.25, "#, #""instrument": "BTCUSDT-PERP", "#),
+        try expectError(edit(#""instrument": "BTCUSDT-PERP", "quantity": 14.25, "#, #""instrument": "BTCUSDT-PERP", "#),
                         path: "positions[0].quantity", "missing required field \"quantity\"")
         try expectError(edit(#""schema": "riskattest.portfolio/1""#, #""schema": "riskattest.market/1""#), path: "schema",
                         "expected \"riskattest.portfolio/1\"")

@@ -193,13 +193,14 @@ enum Read {
         return t
     }
 
-    /// A signed amount with its exact fixed-point copy at 10^-8 (see `ExactDecimal`).
+    /// A signed amount with its exact fixed-point copy at 10^-8 (`FixedPoint.parseDecimal`, exact from the text).
     static func exactAmount(_ v: JSONValue, _ path: @autoclosure () -> String, maxMagnitude: Int64) throws(InputError) -> (Double, Int64) {
         let t = try numberText(v, path())
         let units: Int64
-        switch ExactDecimal.units(t, digits: 8) {
-        case .success(let u): units = u
-        case .failure(let e): throw InputError(path: path(), message: "\(t): \(e.text)")
+        do {
+            units = try FixedPoint.parseDecimal(t, digits: 8)
+        } catch {
+            throw InputError(path: path(), message: "\(t) \(ExactDecimalValue.explain(error, digits: 8))")
         }
         guard units.magnitude <= UInt64(maxMagnitude) * 100_000_000 else {
             throw InputError(path: path(), message: "\(t) is out of range [-\(maxMagnitude), \(maxMagnitude)]")
@@ -240,81 +241,6 @@ struct NumberRange: CustomStringConvertible {
     }
 }
 
-/// Exact conversion of JSON number text to an integer count of 10^-digits units.
-///
-/// Why not via Double: 0.1 BTC is not a double; the attestation commits to integers, and the
-/// prover and any auditor must get the same integer from the same text on every platform. The
-/// text is `[-]int[.frac][e[±]exp]` (already RFC 8259-valid); the value is
-/// mantissa·10^(exp − |frac|), and units = mantissa·10^(exp − |frac| + digits), which must be an
-/// integer (otherwise: more fractional digits than allowed) that fits in Int64.
-enum ExactDecimal {
-    struct Failure: Error { let text: String }
-
-    static func units(_ text: String, digits: Int) -> Result<Int64, Failure> {
-        var bytes = Array(text.utf8)[...]
-        var negative = false
-        if bytes.first == UInt8(ascii: "-") { negative = true; bytes = bytes.dropFirst() }
-        var mantissa: [UInt8] = []        // decimal digits 0...9
-        var fracCount = 0
-        var inFrac = false
-        var expValue = 0
-        var i = bytes.startIndex
-        while i < bytes.endIndex {
-            let c = bytes[i]
-            if c >= 0x30 && c <= 0x39 {
-                mantissa.append(c - 0x30)
-                if inFrac { fracCount += 1 }
-            } else if c == UInt8(ascii: ".") {
-                guard !inFrac else { return .failure(Failure(text: "malformed decimal")) }
-                inFrac = true
-            } else if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
-                var j = i + 1
-                var expNegative = false
-                if j < bytes.endIndex, bytes[j] == UInt8(ascii: "-") || bytes[j] == UInt8(ascii: "+") {
-                    expNegative = bytes[j] == UInt8(ascii: "-"); j += 1
-                }
-                guard j < bytes.endIndex else { return .failure(Failure(text: "malformed exponent")) }
-                var e = 0
-                while j < bytes.endIndex {
-                    let d = bytes[j]
-                    guard d >= 0x30 && d <= 0x39 else { return .failure(Failure(text: "malformed exponent")) }
-                    e = Swift.min(e * 10 + Int(d - 0x30), 1_000_000)   // saturate: far beyond any valid value
-                    j += 1
-                }
-                expValue = expNegative ? -e : e
-                break
-            } else {
-                return .failure(Failure(text: "malformed decimal"))
-            }
-            i += 1
-        }
-        guard !mantissa.isEmpty else { return .failure(Failure(text: "malformed decimal")) }
-        // Drop leading zeros; an all-zero mantissa is exactly 0 whatever the exponent.
-        while mantissa.count > 1, mantissa.first == 0 { mantissa.removeFirst() }
-        if mantissa == [0] { return .success(0) }
-        var shift = expValue - fracCount + digits
-        // Trailing zeros can be removed from the mantissa by raising the shift.
-        while shift < 0, mantissa.last == 0 { mantissa.removeLast(); shift += 1 }
-        guard shift >= 0 else {
-            return .failure(Failure(text: "has more than \(digits) decimal places (exact values are kept at 10^-\(digits))"))
-        }
-        guard mantissa.count + shift <= 19 else { return .failure(Failure(text: "is too large for the fixed-point range")) }
-        var v: Int64 = 0
-        for d in mantissa {
-            let (m, o1) = v.multipliedReportingOverflow(by: 10)
-            let (s, o2) = m.addingReportingOverflow(Int64(d))
-            guard !o1, !o2 else { return .failure(Failure(text: "is too large for the fixed-point range")) }
-            v = s
-        }
-        for _ in 0..<shift {
-            let (m, o) = v.multipliedReportingOverflow(by: 10)
-            guard !o else { return .failure(Failure(text: "is too large for the fixed-point range")) }
-            v = m
-        }
-        return .success(negative ? -v : v)
-    }
-}
-
 /// An exact decimal `mantissa · 10^-scale` (scale 0...18) with overflow-checked arithmetic.
 ///
 /// Used where the schema states an exact identity between decimal inputs — the tier tables'
@@ -333,14 +259,28 @@ struct ExactDecimalValue: Equatable, CustomStringConvertible {
     }
 
     /// Exact value of JSON number text, or nil when it needs more than 18 decimals or 19 digits.
+    /// Uses `FixedPoint.parseDecimal`, the engine's one exact decimal parser, at the smallest
+    /// scale that represents the text without loss.
     init?(text: String) {
         for d in 0...18 {
-            if case .success(let m) = ExactDecimal.units(text, digits: d) {
+            if let m = try? FixedPoint.parseDecimal(text, digits: d) {
                 self.init(mantissa: m, scale: d)
                 return
             }
         }
         return nil
+    }
+
+    /// Reads a `FixedPoint.parseDecimal` failure as the end of a sentence about a JSON number.
+    static func explain(_ error: FixedPointError, digits: Int) -> String {
+        switch error {
+        case .tooManyFractionalDigits:
+            return "has more than \(digits) decimal places (exact values are kept at 10^-\(digits))"
+        case .decimalOutOfRange:
+            return "is too large for the fixed-point range"
+        default:
+            return "cannot be read exactly: \(error)"
+        }
     }
 
     private mutating func normalize() {

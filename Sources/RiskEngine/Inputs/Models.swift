@@ -69,8 +69,9 @@ public struct Underlying: Sendable, Equatable {
 /// - `linear`: USD(quote)-margined; contract size in underlying units; P&L in quote currency
 ///   `q·size·(F − entry)`.
 /// - `inverse`: coin-margined; for futures and perpetuals the contract size is a face value in quote
-///   currency and P&L is in coin, `q·size·(1/entry − 1/F)`; for options, premium and settlement are in
-///   the underlying coin (Deribit style) while size stays in underlying units.
+///   currency and P&L is in coin, `q·size·(1/entry − 1/F)`; for options it records that premium and
+///   settlement are in the underlying coin (Deribit style), while size stays in underlying units and
+///   prices stay in quote currency (the engine values linear and inverse options alike, SPEC §6.3).
 public enum Margining: String, Sendable, Equatable, CaseIterable { case linear, inverse }
 
 /// Option settlement style at expiry.
