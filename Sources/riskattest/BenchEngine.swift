@@ -59,8 +59,13 @@ struct BenchEngine: ParsableCommand {
                             "cpu_median_ms": median(cpu), "cpu_min_ms": cpu.min() ?? 0])
         }
         try measure("unit_risk_table") { _ = try UnitRiskTable(market: market) }
+        var books: [String] = []
         for mode in [MarginMode.cross, .isolated, .portfolio] {
             let book = BenchBook.portfolio(market: market, positions: positions, mode: mode)
+            let r = try RiskEngine.analyze(portfolio: book, market: market)
+            books.append("\(mode.rawValue): margin ratio \(r.margin.marginRatio.map { String(format: "%.4f", $0) } ?? "n/a"), liquidation "
+                         + r.liquidation.map { "\($0.underlying) \($0.status) \($0.nearestDistancePercent.map { String(format: "%+.1f%%", $0) } ?? "-")" }
+                             .joined(separator: ", "))
             try measure("analyze.\(mode.rawValue)") { _ = try RiskEngine.analyze(portfolio: book, market: market) }
             let noLiq = AnalysisOptions(liquidationPrices: false)
             try measure("analyze.\(mode.rawValue).noliq") {
@@ -72,6 +77,7 @@ struct BenchEngine: ParsableCommand {
             FileHandle.standardOutput.write(d + Data("\n".utf8))
         } else {
             print("risk engine: \(positions) positions, \(instruments) instruments, \(market.scenarios.count) scenarios, \(reps) reps (release build expected)")
+            for b in books { print("book " + b) }
             print("name                       median ms   min ms   max ms   cpu median ms   cpu min ms")
             for r in results {
                 let n = (r["name"] as? String) ?? ""
@@ -176,7 +182,7 @@ enum BenchBook {
                                venue: "v\(k % 4)", account: "a\(k / 4)"))
         }
         return Portfolio(positions: ps,
-                         collateral: [CollateralBalance(asset: "USD", amount: 50_000_000, amountUnits: 5_000_000_000_000_000),
+                         collateral: [CollateralBalance(asset: "USD", amount: 400_000_000, amountUnits: 40_000_000_000_000_000),
                                       CollateralBalance(asset: "BTC", amount: 100, amountUnits: 10_000_000_000),
                                       CollateralBalance(asset: "ETH", amount: 1_000, amountUnits: 100_000_000_000)],
                          marginMode: mode)
