@@ -237,14 +237,18 @@ public struct FieldElement: Sendable {
         return out
     }
 
-    /// Loads 32 little-endian bytes, ignoring bit 255 (as RFC 7748 / RFC 9496's `decode` with a
-    /// masked top bit). Values in [p, 2^255) are accepted here and reduced later; callers that need
-    /// canonicity compare the re-encoding with the input. `bytes` must have at least 32 elements.
+    /// Loads the 32 little-endian bytes at `offset`, ignoring bit 255 (RFC 9496's field decoding
+    /// with the top bit masked). Values in [p, 2^255) are accepted here and reduced later; callers
+    /// that need canonicity compare the re-encoding with the input. Bytes beyond the end of `b`
+    /// read as zero, so short input never traps (callers check lengths and report errors first).
     @inlinable
     public init(bytes b: [UInt8], offset: Int = 0) {
         @inline(__always) func word(_ k: Int) -> UInt64 {
             var v: UInt64 = 0
-            for j in 0..<8 { v |= UInt64(b[offset + 8 * k + j]) << (8 * UInt64(j)) }
+            for j in 0..<8 {
+                let i = offset + 8 * k + j
+                if i >= 0 && i < b.count { v |= UInt64(b[i]) << (8 * UInt64(j)) }
+            }
             return v
         }
         let w0 = word(0), w1 = word(1), w2 = word(2), w3 = word(3)

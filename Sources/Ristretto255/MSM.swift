@@ -1,10 +1,11 @@
 extension RistrettoPoint {
     /// Σ scalars[i]·points[i], variable time: for public data only (verifiers).
     ///
-    /// Small inputs use Straus' interleaved width-5 NAF method (one shared doubling chain, ~n·256/6
-    /// additions); large ones use Pippenger's bucket method, whose cost per point is ~256/w additions
-    /// for window w, independent of table sizes. Extra scalars or points beyond the shorter array are
-    /// ignored (callers pass equal lengths).
+    /// Small inputs use Straus' interleaved width-5 NAF method (one shared chain of 256 doublings,
+    /// ~256/6 additions per point); large ones use Pippenger's bucket method, whose cost per point is
+    /// ~256/w additions for window w plus 2^w bucket additions per window, shared by all points.
+    /// The crossover and the window sizes were chosen by measurement (BENCHMARKS.md).
+    /// Extra scalars or points beyond the shorter array are ignored (callers pass equal lengths).
     public static func multiscalarMulVartime(_ scalars: [Scalar], _ points: [RistrettoPoint]) -> RistrettoPoint {
         let n = min(scalars.count, points.count)
         if n == 0 { return .identity }
@@ -15,88 +16,224 @@ extension RistrettoPoint {
     }
 }
 
+/// A fixed list of points (e.g. the Bulletproofs generators G, H, B, B̃) with precomputed
+/// tables, for repeated variable-time multi-scalar multiplications that also take some
+/// per-call ("dynamic") points.
+///
+/// Each static point gets the odd multiples P, 3P, …, (2^(w−1)−1)·P in affine Niels form
+/// (width-w NAF, w = 8 by default: 64 points, ~7.5 KiB per static point), so a static term costs
+/// ~256/(w+1) mixed additions instead of ~256/6 projective ones, and no per-call table building.
+/// Variable time: public data only.
+public struct VartimePrecomputedMSM: Sendable {
+    let width: Int
+    let tableSize: Int
+    let tables: [AffineNielsPoint]       // count × tableSize, row-major
+    public let points: [RistrettoPoint]
+
+    /// - Parameter width: NAF width for the static points, 5...8 (clamped).
+    public init(points: [RistrettoPoint], width: Int = 8) {
+        let w = min(8, max(5, width))
+        self.width = w
+        self.tableSize = 1 << (w - 2)
+        self.points = points
+        var all = [EdwardsPoint]()
+        all.reserveCapacity(points.count * tableSize)
+        for p in points {
+            let p2 = p.ep.doubled().niels
+            var acc = p.ep
+            all.append(acc)
+            for _ in 1..<tableSize {
+                acc = (acc + p2).extended
+                all.append(acc)
+            }
+        }
+        tables = batchAffineNiels(all)
+    }
+
+    /// Σ staticScalars[i]·points[i] + Σ dynamicScalars[j]·dynamicPoints[j].
+    /// `staticScalars` may be shorter than `points` (the rest count as zero); extra entries and
+    /// unmatched dynamic scalars/points are ignored.
+    public func mul(staticScalars: [Scalar], dynamicScalars: [Scalar] = [],
+                    dynamicPoints: [RistrettoPoint] = []) -> RistrettoPoint {
+        let ns = min(staticScalars.count, points.count)
+        let nd = min(dynamicScalars.count, dynamicPoints.count)
+        if ns + nd == 0 { return .identity }
+        return RistrettoPoint(MSM.strausCore(dynamicScalars: dynamicScalars, dynamicPoints: dynamicPoints, nd: nd,
+                                             staticScalars: staticScalars, staticTables: tables, ns: ns,
+                                             staticWidth: width, staticTableSize: tableSize))
+    }
+}
+
 enum MSM {
     /// Crossover from Straus to Pippenger (chosen by measurement, see BENCHMARKS.md).
     static let pippengerThreshold = 190
 
     static func straus(_ scalars: [Scalar], _ points: [RistrettoPoint], _ n: Int) -> EdwardsPoint {
-        var nafs = [[Int8]]()
-        nafs.reserveCapacity(n)
-        var tables = [[ProjectiveNielsPoint]]()
-        tables.reserveCapacity(n)
-        for i in 0..<n {
-            nafs.append(scalars[i].nonAdjacentForm(width: 5))
-            tables.append(points[i].ep.oddMultiples(count: 8))
-        }
-        var top = 255
-        while top >= 0 && !nafs.contains(where: { $0[top] != 0 }) { top -= 1 }
-        if top < 0 { return .identity }
-        var r = ProjectivePoint.identity
-        var i = top
-        while i >= 0 {
-            var t = r.doubled()
-            for j in 0..<n {
-                let d = nafs[j][i]
-                if d > 0 {
-                    t = t.extended + tables[j][Int(d) / 2]
-                } else if d < 0 {
-                    t = t.extended - tables[j][Int(-d) / 2]
+        strausCore(dynamicScalars: scalars, dynamicPoints: points, nd: n,
+                   staticScalars: [], staticTables: [], ns: 0, staticWidth: 8, staticTableSize: 64)
+    }
+
+    /// Interleaved (Straus) NAF multi-scalar multiplication over dynamic points (width 5, tables
+    /// built here in projective Niels form) and static points (precomputed affine Niels tables).
+    static func strausCore(dynamicScalars: [Scalar], dynamicPoints: [RistrettoPoint], nd: Int,
+                           staticScalars: [Scalar], staticTables: [AffineNielsPoint], ns: Int,
+                           staticWidth: Int, staticTableSize: Int) -> EdwardsPoint {
+        var dynNaf = [Int8](repeating: 0, count: nd * 256)
+        var dynTables = [ProjectiveNielsPoint](repeating: .identity, count: nd * 8)
+        var statNaf = [Int8](repeating: 0, count: ns * 256)
+        var top = -1
+        dynNaf.withUnsafeMutableBufferPointer { naf in
+            dynTables.withUnsafeMutableBufferPointer { tb in
+                for j in 0..<nd {
+                    let t = writeNAF(dynamicScalars[j], width: 5, into: naf.baseAddress! + 256 * j)
+                    if t > top { top = t }
+                    let p = dynamicPoints[j].ep
+                    let p2 = p.doubled().niels
+                    var acc = p
+                    tb[8 * j] = acc.niels
+                    for k in 1..<8 {
+                        acc = (acc + p2).extended
+                        tb[8 * j + k] = acc.niels
+                    }
                 }
             }
-            r = t.projective
-            i -= 1
         }
-        return r.extended
+        statNaf.withUnsafeMutableBufferPointer { naf in
+            for j in 0..<ns {
+                let t = writeNAF(staticScalars[j], width: staticWidth, into: naf.baseAddress! + 256 * j)
+                if t > top { top = t }
+            }
+        }
+        if top < 0 { return .identity }
+        return dynNaf.withUnsafeBufferPointer { dn in
+            dynTables.withUnsafeBufferPointer { dt in
+                statNaf.withUnsafeBufferPointer { sn in
+                    staticTables.withUnsafeBufferPointer { st in
+                        var r = ProjectivePoint.identity
+                        var i = top
+                        while true {
+                            var t = r.doubled()
+                            var j = 0
+                            while j < nd {
+                                let d = dn[256 * j + i]
+                                if d > 0 {
+                                    t = t.extended + dt[8 * j + Int(d) >> 1]
+                                } else if d < 0 {
+                                    t = t.extended - dt[8 * j + Int(-d) >> 1]
+                                }
+                                j += 1
+                            }
+                            j = 0
+                            while j < ns {
+                                let d = sn[256 * j + i]
+                                if d > 0 {
+                                    t = t.extended + st[staticTableSize * j + Int(d) >> 1]
+                                } else if d < 0 {
+                                    t = t.extended - st[staticTableSize * j + Int(-d) >> 1]
+                                }
+                                j += 1
+                            }
+                            if i == 0 { return t.extended }
+                            r = t.projective
+                            i -= 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes the width-w NAF of s (256 digits) and returns the index of the top nonzero digit
+    /// (−1 for zero).
+    static func writeNAF(_ s: Scalar, width w: Int, into out: UnsafeMutablePointer<Int8>) -> Int {
+        let x0 = s.w0, x1 = s.w1, x2 = s.w2, x3 = s.w3
+        @inline(__always) func word(_ i: Int) -> UInt64 {
+            switch i { case 0: return x0; case 1: return x1; case 2: return x2; case 3: return x3; default: return 0 }
+        }
+        let width: UInt64 = 1 << UInt64(w)
+        let windowMask = width - 1
+        var pos = 0
+        var carry: UInt64 = 0
+        var top = -1
+        while pos < 256 {
+            let idx = pos >> 6, bit = UInt64(pos & 63)
+            var bitBuf = word(idx) >> bit
+            if bit > 64 - UInt64(w) { bitBuf |= word(idx + 1) << (64 - bit) }
+            let window = carry &+ (bitBuf & windowMask)
+            if window & 1 == 0 { pos += 1; continue }
+            if window < width / 2 {
+                carry = 0
+                out[pos] = Int8(truncatingIfNeeded: window)
+            } else {
+                carry = 1
+                out[pos] = Int8(truncatingIfNeeded: Int64(window) - Int64(width))
+            }
+            top = pos
+            pos += w
+        }
+        return top
     }
 
     static func windowFor(_ n: Int) -> Int {
         if n < 500 { return 6 }
         if n < 800 { return 7 }
-        if n < 4000 { return 8 }
+        if n < 3000 { return 8 }
+        if n < 10000 { return 9 }
         if n < 20000 { return 10 }
+        if n < 50000 { return 11 }
         return 12
     }
 
     static func pippenger(_ scalars: [Scalar], _ points: [RistrettoPoint], _ n: Int, window: Int? = nil) -> EdwardsPoint {
         let w = window ?? windowFor(n)
         let bucketCount = 1 << (w - 1)
-        var digits = [[Int32]]()
-        digits.reserveCapacity(n)
+        let columns = (256 + w - 1) / w + (256 % w == 0 ? 1 : 0)
+        // digits[col * n + i]: column-major so the inner loop walks memory linearly.
+        var digits = [Int32](repeating: 0, count: columns * n)
         var cached = [ProjectiveNielsPoint]()
         cached.reserveCapacity(n)
-        for i in 0..<n {
-            digits.append(scalars[i].radix2wDigits(w))
-            cached.append(points[i].ep.niels)
+        digits.withUnsafeMutableBufferPointer { dg in
+            for i in 0..<n {
+                let ds = scalars[i].radix2wDigits(w)
+                for c in 0..<columns { dg[c * n + i] = ds[c] }
+            }
         }
-        let columns = digits[0].count
+        for i in 0..<n { cached.append(points[i].ep.niels) }
         var buckets = [EdwardsPoint](repeating: .identity, count: bucketCount)
         var total = EdwardsPoint.identity
-        var col = columns - 1
-        while col >= 0 {
-            for b in 0..<bucketCount { buckets[b] = .identity }
-            for i in 0..<n {
-                let d = Int(digits[i][col])
-                if d > 0 {
-                    buckets[d - 1] = (buckets[d - 1] + cached[i]).extended
-                } else if d < 0 {
-                    buckets[-d - 1] = (buckets[-d - 1] - cached[i]).extended
+        digits.withUnsafeBufferPointer { dg in
+            cached.withUnsafeBufferPointer { pts in
+                buckets.withUnsafeMutableBufferPointer { bk in
+                    var col = columns - 1
+                    while col >= 0 {
+                        for b in 0..<bucketCount { bk[b] = .identity }
+                        let row = dg.baseAddress! + col * n
+                        for i in 0..<n {
+                            let d = Int(row[i])
+                            if d > 0 {
+                                bk[d - 1] = (bk[d - 1] + pts[i]).extended
+                            } else if d < 0 {
+                                bk[-d - 1] = (bk[-d - 1] - pts[i]).extended
+                            }
+                        }
+                        // Σ_b (b+1)·bucket[b] by a running sum from the top bucket down.
+                        var running = bk[bucketCount - 1]
+                        var sum = running
+                        var b = bucketCount - 2
+                        while b >= 0 {
+                            running = (running + bk[b].niels).extended
+                            sum = (sum + running.niels).extended
+                            b -= 1
+                        }
+                        if col == columns - 1 {
+                            total = sum
+                        } else {
+                            total = (total.mulByPow2(w) + sum.niels).extended
+                        }
+                        col -= 1
+                    }
                 }
             }
-            // Σ_b (b+1)·bucket[b] by a running sum from the top bucket down.
-            var running = buckets[bucketCount - 1]
-            var sum = running
-            var b = bucketCount - 2
-            while b >= 0 {
-                running = running + buckets[b]
-                sum = sum + running
-                b -= 1
-            }
-            if col == columns - 1 {
-                total = sum
-            } else {
-                total = total.mulByPow2(w) + sum
-            }
-            col -= 1
         }
         return total
     }

@@ -25,7 +25,8 @@ public enum Ristretto255Error: Error, Equatable, CustomStringConvertible {
 /// Arithmetic is constant time: carries and the final conditional subtraction of ℓ use masks.
 @frozen
 public struct Scalar: Sendable, Hashable {
-    public var w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
+    // Internal so that outside code cannot build a non-canonical (≥ ℓ) scalar.
+    @usableFromInline var w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
 
     @inlinable @inline(__always)
     init(words w0: UInt64, _ w1: UInt64, _ w2: UInt64, _ w3: UInt64) {

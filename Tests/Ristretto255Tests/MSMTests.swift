@@ -54,3 +54,57 @@ final class MSMTests: XCTestCase {
         }
     }
 }
+
+final class PrecomputedMSMTests: XCTestCase {
+    func testPrecomputedMatchesSumOfProducts() {
+        var rng = TestRNG(seed: 21)
+        let statics = (0..<40).map { _ in rng.point() }
+        for width in [5, 6, 8] {
+            let pre = VartimePrecomputedMSM(points: statics, width: width)
+            for (ns, nd) in [(40, 0), (40, 3), (17, 5), (0, 4), (1, 0)] {
+                let ss = (0..<ns).map { i in i == 2 ? Scalar.zero : rng.scalar() }
+                let ds = (0..<nd).map { _ in rng.scalar() }
+                let dp = (0..<nd).map { _ in rng.point() }
+                var expected = RistrettoPoint.identity
+                for i in 0..<ns { expected = expected + statics[i].mulVartime(ss[i]) }
+                for j in 0..<nd { expected = expected + dp[j].mulVartime(ds[j]) }
+                XCTAssertEqual(pre.mul(staticScalars: ss, dynamicScalars: ds, dynamicPoints: dp), expected,
+                               "w=\(width) ns=\(ns) nd=\(nd)")
+            }
+        }
+    }
+}
+
+final class ConstantTimeMSMTests: XCTestCase {
+    func testConstantTimeMSMMatchesSodiumProducts() {
+        var rng = TestRNG(seed: 31)
+        for n in [1, 2, 5, 33] {
+            let ss = (0..<n).map { i in i == 1 ? Scalar.zero : rng.scalar() }
+            let ps = (0..<n).map { _ in rng.point() }
+            // Reference: sum of libsodium scalar multiplications, added with libsodium.
+            var acc = [UInt8](repeating: 0, count: 32)
+            for i in 0..<n {
+                var prod = [UInt8](repeating: 0, count: 32)
+                if crypto_scalarmult_ristretto255(&prod, ss[i].bytes, ps[i].compressed()) != 0 {
+                    prod = [UInt8](repeating: 0, count: 32)
+                }
+                var sum = [UInt8](repeating: 0, count: 32)
+                XCTAssertEqual(crypto_core_ristretto255_add(&sum, acc, prod), 0)
+                acc = sum
+            }
+            XCTAssertEqual(RistrettoPoint.multiscalarMul(ss, ps).compressed(), acc, "n=\(n)")
+        }
+        XCTAssertTrue(RistrettoPoint.multiscalarMul([], []).isIdentity)
+    }
+
+    func testConditionalSelect() {
+        var rng = TestRNG(seed: 32)
+        let a = rng.point(), b = rng.point()
+        XCTAssertEqual(RistrettoPoint.conditionalSelect(a, b, choice: 0), a)
+        XCTAssertEqual(RistrettoPoint.conditionalSelect(a, b, choice: 1), b)
+        let s = rng.scalar(), t = rng.scalar()
+        XCTAssertEqual(Scalar.conditionalSelect(s, t, choice: 0), s)
+        XCTAssertEqual(Scalar.conditionalSelect(s, t, choice: 1), t)
+        XCTAssertNotEqual(a, b)
+    }
+}

@@ -13,7 +13,8 @@ struct BenchRecord: Codable, Sendable {
 }
 
 /// Keeps a value alive so the optimiser cannot delete the work that produced it.
-@inline(never)
+/// `@_optimize(none)` stops dead-argument elimination from seeing through the call.
+@inline(never) @_optimize(none)
 func benchBlackHole<T>(_ x: T) { withExtendedLifetime(x) {} }
 
 /// Times `body` `reps` times on the monotonic clock after one untimed warm-up run (page faults,
@@ -37,6 +38,30 @@ func benchMeasure(name: String, n: Int? = nil, m: Int? = nil, count: Int? = nil,
     let median = reps % 2 == 1 ? times[reps / 2] : (times[reps / 2 - 1] + times[reps / 2]) / 2
     return BenchRecord(name: name, n: n, m: m, count: count, median_ms: median,
                        min_ms: times[0], max_ms: times[reps - 1], reps: reps)
+}
+
+/// Like `benchMeasure` for several bodies, but interleaved: each repetition times every body once,
+/// in turn, so a burst of load on this shared machine hits all of them alike and their ratios
+/// (e.g. ours against libsodium) stay meaningful.
+func benchMeasureInterleaved(_ items: [(name: String, body: () -> Void)], reps: Int) -> [BenchRecord] {
+    let reps = max(1, reps)
+    for item in items { item.body() }
+    var times = [[Double]](repeating: [], count: items.count)
+    let clock = ContinuousClock()
+    for _ in 0..<reps {
+        for (k, item) in items.enumerated() {
+            let start = clock.now
+            item.body()
+            let (s, atto) = (clock.now - start).components
+            times[k].append(Double(s) * 1e3 + Double(atto) * 1e-15)
+        }
+    }
+    return items.enumerated().map { k, item in
+        let t = times[k].sorted()
+        let median = reps % 2 == 1 ? t[reps / 2] : (t[reps / 2 - 1] + t[reps / 2]) / 2
+        return BenchRecord(name: item.name, n: nil, m: nil, count: nil, median_ms: median,
+                           min_ms: t[0], max_ms: t[reps - 1], reps: reps)
+    }
 }
 
 extension BenchRecord {

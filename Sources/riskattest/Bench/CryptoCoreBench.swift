@@ -4,9 +4,10 @@ import Ristretto255
 
 /// Field, scalar-multiplication and MSM benchmarks, with libsodium's ristretto255 scalar
 /// multiplications measured in the same run as the baseline (ratios survive machine noise).
-func cryptoCoreBenchmarks(reps: Int) -> [BenchRecord] {
+func cryptoCoreBenchmarks(reps: Int, only: String? = nil, msmSizes: [Int] = [64, 256, 1024, 4096, 16384, 65536]) -> [BenchRecord] {
     _ = sodium_init()
     var out = [BenchRecord]()
+    func want(_ name: String) -> Bool { only.map { name.hasPrefix($0) } ?? true }
     var seed: UInt64 = 0x5eed
     func randomBytes(_ n: Int) -> [UInt8] {
         var b = [UInt8](repeating: 0, count: n)
@@ -21,17 +22,17 @@ func cryptoCoreBenchmarks(reps: Int) -> [BenchRecord] {
 
     // field.mul: a dependent chain, so latency (not throughput) is measured, per operation.
     let fieldOps = 100_000
-    var fa = FieldElement(bytes: randomBytes(32)), fb = FieldElement(bytes: randomBytes(32))
-    out.append(benchMeasure(name: "field.mul", reps: reps) {
+    let fa = FieldElement(bytes: randomBytes(32)), fb = FieldElement(bytes: randomBytes(32))
+    if want("field.mul") { out.append(benchMeasure(name: "field.mul", reps: reps) {
         var x = fa
         for _ in 0..<fieldOps { x = x * fb }
-        fa = x
-    }.perOperation(fieldOps))
-    out.append(benchMeasure(name: "field.square", reps: reps) {
+        benchBlackHole(x)
+    }.perOperation(fieldOps)) }
+    if want("field.square") { out.append(benchMeasure(name: "field.square", reps: reps) {
         var x = fa
         for _ in 0..<fieldOps { x = x.square() }
-        fb = x
-    }.perOperation(fieldOps))
+        benchBlackHole(x)
+    }.perOperation(fieldOps)) }
     benchBlackHole(fa); benchBlackHole(fb)
 
     // Scalar multiplications: batches of `batch` operations, reported per operation.
@@ -41,43 +42,46 @@ func cryptoCoreBenchmarks(reps: Int) -> [BenchRecord] {
     let scalarBytes = scalars.map { $0.bytes }
     let pointBytes = points.map { $0.compressed() }
     var sink = RistrettoPoint.identity
-    out.append(benchMeasure(name: "scalarmult.variable", reps: reps) {
-        for i in 0..<batch { sink = sink + scalars[i] * points[i] }
-    }.perOperation(batch))
-    out.append(benchMeasure(name: "scalarmult.variable.vartime", reps: reps) {
-        for i in 0..<batch { sink = sink + points[i].mulVartime(scalars[i]) }
-    }.perOperation(batch))
-    out.append(benchMeasure(name: "scalarmult.variable.bytes", reps: reps) {
-        // decode + constant-time multiply + encode: the same work as libsodium's call.
-        for i in 0..<batch {
-            if let p = try? RistrettoPoint(compressed: pointBytes[i]) { benchBlackHole((scalars[i] * p).compressed()) }
-        }
-    }.perOperation(batch))
     let table = FixedBaseTable.generatorTable
-    out.append(benchMeasure(name: "scalarmult.fixed", reps: reps) {
-        for i in 0..<batch { sink = sink + table.mul(scalars[i]) }
-    }.perOperation(batch))
-    out.append(benchMeasure(name: "scalarmult.fixed.bytes", reps: reps) {
-        for i in 0..<batch { benchBlackHole(table.mul(scalars[i]).compressed()) }
-    }.perOperation(batch))
     var q = [UInt8](repeating: 0, count: 32)
-    out.append(benchMeasure(name: "libsodium.scalarmult.variable", reps: reps) {
-        for i in 0..<batch { _ = crypto_scalarmult_ristretto255(&q, scalarBytes[i], pointBytes[i]) }
-    }.perOperation(batch))
-    out.append(benchMeasure(name: "libsodium.scalarmult.fixed", reps: reps) {
-        for i in 0..<batch { _ = crypto_scalarmult_ristretto255_base(&q, scalarBytes[i]) }
-    }.perOperation(batch))
+    // Ours and libsodium's, interleaved rep by rep (see benchMeasureInterleaved).
+    let smItems: [(name: String, body: () -> Void)] = [
+        ("scalarmult.variable", {   // constant time, point in, point out
+            for i in 0..<batch { sink = sink + scalars[i] * points[i] }
+        }),
+        ("scalarmult.variable.vartime", {
+            for i in 0..<batch { sink = sink + points[i].mulVartime(scalars[i]) }
+        }),
+        ("scalarmult.variable.bytes", {   // decode + constant-time multiply + encode, like libsodium's call
+            for i in 0..<batch {
+                if let p = try? RistrettoPoint(compressed: pointBytes[i]) { benchBlackHole((scalars[i] * p).compressed()) }
+            }
+        }),
+        ("libsodium.scalarmult.variable", {
+            for i in 0..<batch { _ = crypto_scalarmult_ristretto255(&q, scalarBytes[i], pointBytes[i]) }
+        }),
+        ("scalarmult.fixed", {
+            for i in 0..<batch { sink = sink + table.mul(scalars[i]) }
+        }),
+        ("scalarmult.fixed.bytes", {
+            for i in 0..<batch { benchBlackHole(table.mul(scalars[i]).compressed()) }
+        }),
+        ("libsodium.scalarmult.fixed", {
+            for i in 0..<batch { _ = crypto_scalarmult_ristretto255_base(&q, scalarBytes[i]) }
+        }),
+    ].filter { want($0.name) }
+    out += benchMeasureInterleaved(smItems, reps: reps).map { $0.perOperation(batch) }
     benchBlackHole(q)
-    out.append(benchMeasure(name: "point.compress", reps: reps) {
+    if want("point.compress") { out.append(benchMeasure(name: "point.compress", reps: reps) {
         for i in 0..<batch { benchBlackHole(points[i].compressed()) }
-    }.perOperation(batch))
-    out.append(benchMeasure(name: "point.decompress", reps: reps) {
+    }.perOperation(batch)) }
+    if want("point.decompress") { out.append(benchMeasure(name: "point.decompress", reps: reps) {
         for i in 0..<batch { benchBlackHole(try? RistrettoPoint(compressed: pointBytes[i])) }
-    }.perOperation(batch))
+    }.perOperation(batch)) }
 
     // MSM over random scalars and points.
-    let sizes = [64, 256, 1024, 4096, 16384, 65536]
-    let maxN = sizes[sizes.count - 1]
+    let sizes = msmSizes
+    let maxN = sizes.max() ?? 0
     var msmScalars = [Scalar](), msmPoints = [RistrettoPoint]()
     msmScalars.reserveCapacity(maxN); msmPoints.reserveCapacity(maxN)
     // Points as random multiples of a few mapped points (fast to generate, still unrelated digits).
@@ -91,9 +95,9 @@ func cryptoCoreBenchmarks(reps: Int) -> [BenchRecord] {
     for n in sizes {
         let r = n >= 16384 ? max(1, reps / 5) : (n >= 4096 ? max(1, reps / 2) : reps)
         let ss = Array(msmScalars[0..<n]), ps = Array(msmPoints[0..<n])
-        out.append(benchMeasure(name: "msm", count: n, reps: r) {
+        if want("msm") { out.append(benchMeasure(name: "msm", count: n, reps: r) {
             sink = sink + RistrettoPoint.multiscalarMulVartime(ss, ps)
-        })
+        }) }
     }
     benchBlackHole(sink)
     return out
