@@ -73,6 +73,30 @@ final class GeneratorCache: @unchecked Sendable {
     private let lock = NSLock()
     private var parties: [Int: (G: [RistrettoPoint], H: [RistrettoPoint])] = [:]
     private var flat: [Int: (G: [RistrettoPoint], H: [RistrettoPoint])] = [:]   // key n·2^32 + m
+    private var tables: [Int: VartimePrecomputedMSM] = [:]
+
+    /// Largest n·m for which precomputed tables are kept: each static point costs ~7.5 KiB
+    /// (width-8 NAF table), so n·m = 2048 (64 bits × 32 values) is ~30 MiB. Larger statements use
+    /// Pippenger on the plain points, which is the better algorithm at those sizes anyway.
+    static let maxPrecomputed = 2048
+
+    /// Width-8 precomputed tables over [G(n, m)…, H(n, m)…, B, B̃] for repeated variable-time
+    /// multiscalar multiplications (verifier equation, the prover's S and inner-product rounds),
+    /// or nil when n·m exceeds `maxPrecomputed`.
+    func precomputed(n: Int, m: Int) -> VartimePrecomputedMSM? {
+        guard n * m <= GeneratorCache.maxPrecomputed else { return nil }
+        let key = (n << 32) | m
+        lock.lock()
+        if let t = tables[key] { lock.unlock(); return t }
+        lock.unlock()
+        let (g, h) = flattened(n: n, m: m)
+        let pc = PedersenGens.standard
+        let t = VartimePrecomputedMSM(points: g + h + [pc.B, pc.blindingBase], width: 8)
+        lock.lock()
+        tables[key] = t
+        lock.unlock()
+        return t
+    }
 
     /// Party j's first `count` G and H generators (extends the cached chains when needed).
     func party(_ j: Int, count: Int) -> ([RistrettoPoint], [RistrettoPoint]) {

@@ -90,12 +90,11 @@ public struct RangeProof: Sendable, Equatable {
     /// Proves that each value lies in [0, 2^bitSize), committing to it with the matching blinding.
     /// Returns the proof and the commitments' encodings (in order).
     ///
-    /// Side channels: the bits of the values enter only as scalars 0/1 built arithmetically;
-    /// commitments use constant-time fixed-base tables. The vector commitments A and S and the
-    /// inner-product rounds use the variable-time multiscalar multiplication (as the reference crate
-    /// does for the inner product); A is computed as M − ⟨s_L, G⟩ − ⟨s_R, H⟩ + α·B̃ with
-    /// M = ⟨a_L + s_L, G⟩ + ⟨a_R + s_R, H⟩, so the variable-time code only ever sees uniformly
-    /// random scalars, never the bits themselves.
+    /// Side channels: the bits of the values enter only as 0/1 words used as masks (constant-time
+    /// point selection for A, scalars built arithmetically); commitments and the blinding terms
+    /// use constant-time fixed-base tables. S (over the uniformly random s_L, s_R) and the
+    /// inner-product rounds use variable-time multiscalar multiplication, as the reference crate
+    /// does for the inner product.
     public static func prove(values: [UInt64], blindings: [Scalar], bitSize n: Int,
                              transcript: inout Transcript) throws(RangeProofError) -> (proof: RangeProof, commitments: [[UInt8]]) {
         try checkBitSize(n)
@@ -133,15 +132,18 @@ public struct RangeProof: Sendable, Equatable {
             }
         }
 
-        let gh = gens.G + gens.H
-        var masked: [Scalar] = []
-        masked.reserveCapacity(2 * nm)
-        for k in 0..<nm { masked.append(aL[k] + sL[k]) }
-        for k in 0..<nm { masked.append(aR[k] + sR[k]) }
-        let mPoint = RistrettoPoint.multiscalarMulVartime(masked, gh)
-        let sVec = RistrettoPoint.multiscalarMulVartime(sL + sR, gh)
+        let table = GeneratorCache.shared.precomputed(n: n, m: m)
+        // A = α·B̃ + Σ_k (bit_k ? G_k : −H_k): a constant-time select per bit, then additions.
+        var aSum = pc.blindingTable.mul(alpha)
+        for k in 0..<nm {
+            let bit = UInt64((values[k / n] >> UInt64(k % n)) & 1)
+            aSum = aSum + RistrettoPoint.conditionalSelect(-gens.H[k], gens.G[k], choice: bit)
+        }
+        let A = aSum
+        // S = ρ·B̃ + ⟨s_L, G⟩ + ⟨s_R, H⟩ (s_L, s_R uniformly random; see the note above).
+        let sVec = table?.mul(staticScalars: sL + sR)
+            ?? RistrettoPoint.multiscalarMulVartime(sL + sR, gens.G + gens.H)
         let S = pc.blindingTable.mul(rho) + sVec
-        let A = pc.blindingTable.mul(alpha) + (mPoint - sVec)
         let asEnc = RistrettoPoint.compressBatch([A, S])
         transcript.appendMessage(label: "A", message: asEnc[0])
         transcript.appendMessage(label: "S", message: asEnc[1])
@@ -192,8 +194,13 @@ public struct RangeProof: Sendable, Equatable {
         transcript.appendScalar(label: "e_blinding", eBlinding)
         let w = transcript.challengeScalar(label: "w")
 
-        let ipp = innerProductProve(transcript: &transcript, w: w, yInv: y.inverse(),
+        let ipp: (L: [[UInt8]], R: [[UInt8]], a: Scalar, b: Scalar)
+        if let table, nm <= 512 {
+            ipp = innerProductProveLazy(transcript: &transcript, w: w, yInv: y.inverse(), table: table, a: lVec, b: rVec)
+        } else {
+            ipp = innerProductProve(transcript: &transcript, w: w, yInv: y.inverse(),
                                     G: gens.G, H: gens.H, a: lVec, b: rVec)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(32 * (9 + 2 * ipp.L.count))
         out += asEnc[0]; out += asEnc[1]; out += tEnc[0]; out += tEnc[1]
@@ -263,6 +270,66 @@ public struct RangeProof: Sendable, Equatable {
                 }
                 cG = cG * uInv
                 cH = cH * u
+            }
+            size = h
+        }
+        return (ls, rs, a[0], b[0])
+    }
+
+    /// The same argument computed without ever folding points: after r rounds every folded
+    /// generator is a combination of original ones, G^(r)_t = Σ_i coefG_i·G_i over the originals i
+    /// with i mod N_r = t (N_r the current length), where coefG_i gains a factor u⁻¹ or u per round
+    /// (i in the low or high half), and likewise coefH_i, starting from y^(−i), with u and u⁻¹.
+    /// So L and R are multiscalar multiplications over the fixed points G, H, B with precomputed
+    /// tables. Each round costs 2·n·m table terms instead of n·m/2^r point multiplications; that
+    /// wins while log2(n·m) is small (the caller uses it up to n·m = 512).
+    static func innerProductProveLazy(transcript: inout Transcript, w: Scalar, yInv: Scalar,
+                                      table: VartimePrecomputedMSM, a aIn: [Scalar], b bIn: [Scalar])
+        -> (L: [[UInt8]], R: [[UInt8]], a: Scalar, b: Scalar) {
+        let nm = aIn.count
+        var size = nm
+        transcript.innerproductDomainSep(n: size)
+        var a = aIn, b = bIn
+        var coefG = [Scalar](repeating: .one, count: nm)
+        var coefH = [Scalar](repeating: .one, count: nm)
+        for i in 1..<max(nm, 1) { coefH[i] = coefH[i - 1] * yInv }
+        var ls: [[UInt8]] = [], rs: [[UInt8]] = []
+        var lSc = [Scalar](repeating: .zero, count: 2 * nm + 1)
+        var rSc = [Scalar](repeating: .zero, count: 2 * nm + 1)
+        while size > 1 {
+            let h = size / 2
+            let mask = size - 1
+            var cL = Scalar.zero, cR = Scalar.zero
+            for i in 0..<h { cL = cL + a[i] * b[h + i]; cR = cR + a[h + i] * b[i] }
+            for i in 0..<nm {
+                let t = i & mask
+                if t >= h {
+                    lSc[i] = a[t - h] * coefG[i]; rSc[i] = .zero
+                    lSc[nm + i] = .zero; rSc[nm + i] = b[t - h] * coefH[i]
+                } else {
+                    lSc[i] = .zero; rSc[i] = a[h + t] * coefG[i]
+                    lSc[nm + i] = b[h + t] * coefH[i]; rSc[nm + i] = .zero
+                }
+            }
+            lSc[2 * nm] = cL * w
+            rSc[2 * nm] = cR * w
+            let lPoint = table.mul(staticScalars: lSc)
+            let rPoint = table.mul(staticScalars: rSc)
+            let enc = RistrettoPoint.compressBatch([lPoint, rPoint])
+            transcript.appendMessage(label: "L", message: enc[0])
+            transcript.appendMessage(label: "R", message: enc[1])
+            ls.append(enc[0]); rs.append(enc[1])
+            let u = transcript.challengeScalar(label: "u")
+            let uInv = u.inverse()
+            for i in 0..<h {
+                a[i] = a[i] * u + uInv * a[h + i]
+                b[i] = b[i] * uInv + u * b[h + i]
+            }
+            if h > 1 {
+                for i in 0..<nm {
+                    if i & mask >= h { coefG[i] = coefG[i] * u; coefH[i] = coefH[i] * uInv }
+                    else { coefG[i] = coefG[i] * uInv; coefH[i] = coefH[i] * u }
+                }
             }
             size = h
         }

@@ -51,6 +51,12 @@ extension RangeProof {
         let c = RangeProof.randomScalars(1)[0]
         let t = try terms(points: points, encodings: encodings, bitSize: bitSize, transcript: &transcript,
                           weight: .one, c: c)
+        if let table = GeneratorCache.shared.precomputed(n: t.n, m: t.m) {
+            let r = table.mul(staticScalars: t.g + t.h + [t.bScalar, t.blindingScalar],
+                              dynamicScalars: t.scalars, dynamicPoints: t.points)
+            guard r.isIdentity else { throw .verificationFailed }
+            return
+        }
         let gens = GeneratorCache.shared.flattened(n: t.n, m: t.m)
         let pc = PedersenGens.standard
         var scalars = t.scalars
@@ -98,6 +104,11 @@ extension RangeProof {
                     hAcc[dst] = hAcc[dst] + t.h[k]
                 }
             }
+        }
+        if let table = GeneratorCache.shared.precomputed(n: maxN, m: maxM) {
+            let r = table.mul(staticScalars: gAcc + hAcc + [bScalar, blScalar], dynamicScalars: scalars, dynamicPoints: pts)
+            guard r.isIdentity else { throw .verificationFailed }
+            return
         }
         let pc = PedersenGens.standard
         scalars.append(bScalar); pts.append(pc.B)

@@ -11,7 +11,7 @@ import SystemCrypto
 struct Crypto: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Pedersen commitments and Bulletproofs range proofs (interop commands).",
-        subcommands: [CryptoCommit.self, CryptoProveRange.self, CryptoVerifyRange.self])
+        subcommands: [CryptoCommit.self, CryptoProveRange.self, CryptoVerifyRange.self, CryptoBenchRange.self])
 }
 
 /// A malformed command-line input: printed to stderr, exit code 2.
@@ -158,5 +158,17 @@ struct CryptoVerifyRange: ParsableCommand {
             }
         }
         if !valid { throw ExitCode(1) }
+    }
+}
+
+/// Developer command: the range-proof benchmarks alone (the full suite is `riskattest bench`).
+struct CryptoBenchRange: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "bench-range",
+        abstract: "Benchmark range-proof prove/verify/batch verify (release build).")
+    @Option(help: "Repetitions per benchmark.") var reps: Int = 11
+    @Flag(help: "Print JSON.") var json = false
+    func run() throws {
+        let r = rangeProofBenchmarks(reps: reps)
+        print(json ? benchJSON(r) : benchTable(r))
     }
 }
