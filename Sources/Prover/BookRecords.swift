@@ -12,7 +12,7 @@ enum BookRecords {
         for p in portfolio.positions {
             guard let i = market.instrumentIndex(p.instrument) else { continue }
             details[i].append(try PositionDetail(venue: p.venue ?? "", account: p.account ?? "",
-                                                 entryPrice: canonicalDecimal(p.entryPrice), quantityUnits: p.quantityUnits))
+                                                 entryPrice: CanonicalDecimal.fromDouble(p.entryPrice) ?? "0", quantityUnits: p.quantityUnits))
         }
         let aux = AuxiliaryLabels.labels(layout: layout, market: market)
         var out: [PositionRecord] = []
@@ -40,29 +40,3 @@ enum BookRecords {
     }
 }
 
-/// A double as canonical decimal text: no exponent, no trailing zeros, no trailing point
-/// ("98120", "0.00012"). Swift's shortest round-trip digits, re-spelt.
-func canonicalDecimal(_ x: Double) -> String {
-    var s = "\(x)"
-    if s.contains("e") || s.contains("E") {
-        // Expand the exponent form exactly from its digits.
-        let parts = s.lowercased().split(separator: "e")
-        let neg = parts[0].hasPrefix("-")
-        let mant = parts[0].replacingOccurrences(of: "-", with: "")
-        let exp = Int(parts[1]) ?? 0
-        let pieces = mant.split(separator: ".", omittingEmptySubsequences: false)
-        let intPart = String(pieces[0]), frac = pieces.count > 1 ? String(pieces[1]) : ""
-        var digits = intPart + frac
-        var point = intPart.count + exp
-        if point <= 0 { digits = String(repeating: "0", count: 1 - point) + digits; point = 1 }
-        if point >= digits.count { digits += String(repeating: "0", count: point - digits.count) }
-        let i = digits.index(digits.startIndex, offsetBy: point)
-        s = (neg ? "-" : "") + String(digits[..<i]) + "." + String(digits[i...])
-    }
-    if s.contains(".") {
-        while s.hasSuffix("0") { s.removeLast() }
-        if s.hasSuffix(".") { s.removeLast() }
-    }
-    while s.hasPrefix("0") && s.count > 1 && !s.hasPrefix("0.") { s.removeFirst() }
-    return s == "-0" ? "0" : s
-}

@@ -112,9 +112,8 @@ public enum Prover {
         do { records = try BookRecords.make(portfolio: portfolio, market: market, layout: layout, witness: witness,
                                             rPlus: rPlus, rMinus: rMinus) }
         catch { throw .invalidRequest("book record: \(error)") }
-        let salts = (0..<layout.count).map { _ in SecureRandom.bytes(32) }
-        let tree: BookTree
-        do { tree = try BookTree(salts: salts, records: records) } catch { throw .invalidRequest("book tree: \(error)") }
+        let book: BookCommitment
+        do { book = try BookCommitment(records: records) } catch { throw .format(error) }
 
         // 4. The public header, then the transcript over it, then the three proofs.
         let header: AttestationHeader
@@ -123,7 +122,7 @@ public enum Prover {
                                                 system: system, proverKey: req.key.publicKey.rawBytes,
                                                 createdAt: req.createdAt, validFor: req.validForSeconds, nonce: req.nonce,
                                                 instrumentBits: req.instrumentBits, cPlus: cPlus, cMinus: cMinus,
-                                                bookRoot: tree.root)
+                                                bookRoot: book.root)
         } catch { throw .format(error) }
         let base = AttestationTranscript.start(publicInputs: header.publicInputEncoding)
 
@@ -160,7 +159,7 @@ public enum Prover {
             attestation = try AttestationV1(body: body, signature: req.key.sign(body.signedMessage))
         } catch { throw .format(error) }
         let openings: OpeningsFile
-        do { openings = try OpeningsFile(attestation: attestation, salts: salts, records: records) }
+        do { openings = try OpeningsFile(attestation: attestation, salts: book.salts, records: book.records) }
         catch { throw .invalidRequest("openings: \(error)") }
         return ProveResult(attestation: attestation, openings: openings, statements: system.constraints.map(\.text))
     }
