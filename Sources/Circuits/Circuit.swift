@@ -1,3 +1,4 @@
+import SystemCrypto
 /// The compiled form of a circuit: a list of linear constraints `Σ terms ≥ 0` over metric atoms.
 ///
 /// Every metric atom is linear in the committed position quantities (the attestation layer turns
@@ -270,7 +271,7 @@ public struct Circuit: Sendable {
     public var hash: [UInt8] {
         var w = ByteWriter()
         w.string(Circuit.hashDomain)
-        return SHA256.hash(w.bytes + canonicalEncoding)
+        return Digest.sha256.hash(w.bytes + canonicalEncoding)
     }
 }
 
