@@ -30,9 +30,9 @@ final class OpeningsTests: XCTestCase {
         XCTAssertTrue(b1.salts.allSatisfy { $0.count == 32 })
         XCTAssertEqual(b1.root, try BookTree(salts: b1.salts, records: book.records).root)
         XCTAssertEqual(try BookCommitment(records: book.records, salts: book.salts).root, book.attestation.bookRoot)
-        let o = BookOpenings(attestationHash: book.attestation.hash, book: try BookCommitment(records: book.records, salts: book.salts))
+        let o = OpeningsFile(attestationHash: book.attestation.hash, book: try BookCommitment(records: book.records, salts: book.salts))
         XCTAssertNoThrow(try o.checkAgainst(book.attestation))
-        XCTAssertThrowsError(try BookOpenings(attestationHash: book.attestation.hash, book: b1).checkAgainst(book.attestation)) {
+        XCTAssertThrowsError(try OpeningsFile(attestationHash: book.attestation.hash, book: b1).checkAgainst(book.attestation)) {
             XCTAssertEqual($0 as? DisclosureError, .openingsRootMismatch)
         }
         XCTAssertThrowsError(try BookCommitment(records: [], salts: []))

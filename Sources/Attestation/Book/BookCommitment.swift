@@ -24,3 +24,12 @@ public struct BookCommitment: Sendable {
 
     public var root: [UInt8] { tree.root }
 }
+
+extension OpeningsFile {
+    /// The openings of `book` for the attestation whose SHA-256 is `attestationHash`
+    /// (`AttestationV1.hash`). Use `checkAgainst(_:)` to confirm they reproduce its root.
+    public init(attestationHash: [UInt8], book: BookCommitment) {
+        self.init(uncheckedHash: attestationHash,
+                  members: book.records.indices.map { MemberOpening(index: $0, salt: book.salts[$0], record: book.records[$0]) })
+    }
+}
