@@ -78,8 +78,9 @@ public struct RistrettoPoint: Sendable, Equatable {
         return s.bytes
     }
 
-    /// Encodes many points. Equivalent to mapping `compressed()`; kept as one call so the batch
-    /// can share work.
+    /// Encodes many points; equal to mapping `compressed()` (each encoding needs its own inverse
+    /// square root, which does not batch the way inversions do). Kept as one call so callers are
+    /// ready if a batched formula is added later.
     public static func compressBatch(_ points: [RistrettoPoint]) -> [[UInt8]] {
         points.map { $0.compressed() }
     }

@@ -55,9 +55,9 @@ public struct Scalar: Sendable, Hashable {
         self.init(words: w.0, w.1, w.2, w.3)
     }
 
-    /// 32 little-endian bytes reduced mod ℓ. Precondition-free on content; the length must be 32
-    /// (any other length is reduced as if zero-padded/truncated would be wrong, so we pad or use the
-    /// first 32 bytes — callers pass exactly 32 per the contract).
+    /// 32 little-endian bytes reduced mod ℓ (any 256-bit value is accepted). The contract is exactly
+    /// 32 bytes; so that bad input can never trap, shorter input is zero-extended and bytes past the
+    /// 32nd are ignored.
     public init(reducing32 b: [UInt8]) {
         var buf = [UInt8](repeating: 0, count: 64)
         for i in 0..<min(32, b.count) { buf[i] = b[i] }
