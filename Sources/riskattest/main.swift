@@ -8,7 +8,7 @@ struct RiskAttest: ParsableCommand {
         subcommands: [
             Version.self,
             BenchCryptoCore.self,
-            Crypto.self,
+            CryptoCommand.self,
         ]
     )
 }
