@@ -195,7 +195,7 @@ public struct RangeProof: Sendable, Equatable {
         let w = transcript.challengeScalar(label: "w")
 
         let ipp: (L: [[UInt8]], R: [[UInt8]], a: Scalar, b: Scalar)
-        if let table, nm <= 512 {
+        if let table {
             ipp = innerProductProveLazy(transcript: &transcript, w: w, yInv: y.inverse(), table: table, a: lVec, b: rVec)
         } else {
             ipp = innerProductProve(transcript: &transcript, w: w, yInv: y.inverse(),
@@ -282,7 +282,7 @@ public struct RangeProof: Sendable, Equatable {
     /// (i in the low or high half), and likewise coefH_i, starting from y^(−i), with u and u⁻¹.
     /// So L and R are multiscalar multiplications over the fixed points G, H, B with precomputed
     /// tables. Each round costs 2·n·m table terms instead of n·m/2^r point multiplications; that
-    /// wins while log2(n·m) is small (the caller uses it up to n·m = 512).
+    /// wins while log2(n·m) is small (the caller uses it whenever tables exist: n·m ≤ 128).
     static func innerProductProveLazy(transcript: inout Transcript, w: Scalar, yInv: Scalar,
                                       table: VartimePrecomputedMSM, a aIn: [Scalar], b bIn: [Scalar])
         -> (L: [[UInt8]], R: [[UInt8]], a: Scalar, b: Scalar) {

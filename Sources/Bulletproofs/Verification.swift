@@ -105,11 +105,8 @@ extension RangeProof {
                 }
             }
         }
-        if let table = GeneratorCache.shared.precomputed(n: maxN, m: maxM) {
-            let r = table.mul(staticScalars: gAcc + hAcc + [bScalar, blScalar], dynamicScalars: scalars, dynamicPoints: pts)
-            guard r.isIdentity else { throw .verificationFailed }
-            return
-        }
+        // Pippenger over everything: a batch has many per-proof (dynamic) points, where
+        // precomputed-table Straus is the slower algorithm.
         let pc = PedersenGens.standard
         scalars.append(bScalar); pts.append(pc.B)
         scalars.append(blScalar); pts.append(pc.blindingBase)

@@ -8,14 +8,15 @@ import SystemCrypto
 /// `riskattest crypto …`: Pedersen commitments and Bulletproofs range proofs on the command line,
 /// byte-compatible with the Rust `bulletproofs` crate, for cross-checks against other
 /// implementations. Exit codes: 0 success/valid, 1 invalid proof, 2 malformed input.
-struct Crypto: ParsableCommand {
+struct CryptoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "crypto",
         abstract: "Pedersen commitments and Bulletproofs range proofs (interop commands).",
         subcommands: [CryptoCommit.self, CryptoProveRange.self, CryptoVerifyRange.self, CryptoBenchRange.self])
 }
 
 /// A malformed command-line input: printed to stderr, exit code 2.
-struct MalformedInput: Error, CustomStringConvertible {
+struct CryptoCLIMalformedInput: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
 }
@@ -28,9 +29,9 @@ enum CryptoCLI {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func unhex(_ s: String, what: String) throws(MalformedInput) -> [UInt8] {
+    static func unhex(_ s: String, what: String) throws(CryptoCLIMalformedInput) -> [UInt8] {
         let u = Array(s.utf8)
-        guard u.count % 2 == 0 else { throw MalformedInput("\(what): odd number of hex digits") }
+        guard u.count % 2 == 0 else { throw CryptoCLIMalformedInput("\(what): odd number of hex digits") }
         func nib(_ c: UInt8) -> UInt8? {
             switch c {
             case 48...57: return c - 48
@@ -42,7 +43,7 @@ enum CryptoCLI {
         var out = [UInt8](); out.reserveCapacity(u.count / 2)
         var i = 0
         while i < u.count {
-            guard let h = nib(u[i]), let l = nib(u[i + 1]) else { throw MalformedInput("\(what): not hexadecimal") }
+            guard let h = nib(u[i]), let l = nib(u[i + 1]) else { throw CryptoCLIMalformedInput("\(what): not hexadecimal") }
             out.append(h << 4 | l); i += 2
         }
         return out
@@ -52,20 +53,20 @@ enum CryptoCLI {
         s.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
-    static func blinding(_ s: String, what: String) throws(MalformedInput) -> Scalar {
+    static func blinding(_ s: String, what: String) throws(CryptoCLIMalformedInput) -> Scalar {
         let b = try unhex(s, what: what)
-        guard b.count == 32 else { throw MalformedInput("\(what): expected 32 bytes, got \(b.count)") }
+        guard b.count == 32 else { throw CryptoCLIMalformedInput("\(what): expected 32 bytes, got \(b.count)") }
         return Scalar(reducing32: b)
     }
 
-    static func bits(_ n: Int) throws(MalformedInput) -> Int {
-        guard [8, 16, 32, 64].contains(n) else { throw MalformedInput("--bits: \(n) is not one of 8, 16, 32, 64") }
+    static func bits(_ n: Int) throws(CryptoCLIMalformedInput) -> Int {
+        guard [8, 16, 32, 64].contains(n) else { throw CryptoCLIMalformedInput("--bits: \(n) is not one of 8, 16, 32, 64") }
         return n
     }
 
     /// Runs `body`; a malformed input prints its reason to stderr and exits with 2.
     static func run(_ body: () throws -> Void) throws {
-        do { try body() } catch let e as MalformedInput {
+        do { try body() } catch let e as CryptoCLIMalformedInput {
             FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
             throw ExitCode(2)
         }
@@ -80,7 +81,7 @@ struct CryptoCommit: ParsableCommand {
 
     func run() throws {
         try CryptoCLI.run {
-            guard let v = UInt64(value) else { throw MalformedInput("--value: not a u64: \(value)") }
+            guard let v = UInt64(value) else { throw CryptoCLIMalformedInput("--value: not a u64: \(value)") }
             let r = try CryptoCLI.blinding(blinding, what: "--blinding")
             print(CryptoCLI.hex(PedersenGens.standard.commit(value: Scalar(v), blinding: r).compressed()))
         }
@@ -100,14 +101,14 @@ struct CryptoProveRange: ParsableCommand {
             let n = try CryptoCLI.bits(bits)
             var vals: [UInt64] = []
             for (i, s) in CryptoCLI.list(values).enumerated() {
-                guard let v = UInt64(s) else { throw MalformedInput("--values[\(i)]: not a u64: \(s)") }
+                guard let v = UInt64(s) else { throw CryptoCLIMalformedInput("--values[\(i)]: not a u64: \(s)") }
                 vals.append(v)
             }
             var blinds: [Scalar] = []
             if let b = blindings {
                 for (i, s) in CryptoCLI.list(b).enumerated() { blinds.append(try CryptoCLI.blinding(s, what: "--blindings[\(i)]")) }
                 guard blinds.count == vals.count else {
-                    throw MalformedInput("--blindings: \(blinds.count) blindings for \(vals.count) values")
+                    throw CryptoCLIMalformedInput("--blindings: \(blinds.count) blindings for \(vals.count) values")
                 }
             } else {
                 let raw = SecureRandom.bytes(64 * vals.count)
@@ -116,7 +117,7 @@ struct CryptoProveRange: ParsableCommand {
             var t = Transcript(label: label)
             let r: (proof: RangeProof, commitments: [[UInt8]])
             do { r = try RangeProof.prove(values: vals, blindings: blinds, bitSize: n, transcript: &t) }
-            catch { throw MalformedInput("\(error)") }
+            catch { throw CryptoCLIMalformedInput("\(error)") }
             let cs = r.commitments.map { "\"\(CryptoCLI.hex($0))\"" }.joined(separator: ", ")
             print("{\"commitments\": [\(cs)], \"proof\": \"\(CryptoCLI.hex(r.proof.bytes))\"}")
         }
@@ -138,16 +139,16 @@ struct CryptoVerifyRange: ParsableCommand {
             var cs: [[UInt8]] = []
             for (i, s) in CryptoCLI.list(commitments).enumerated() {
                 let c = try CryptoCLI.unhex(s, what: "--commitments[\(i)]")
-                guard c.count == 32 else { throw MalformedInput("--commitments[\(i)]: expected 32 bytes, got \(c.count)") }
+                guard c.count == 32 else { throw CryptoCLIMalformedInput("--commitments[\(i)]: expected 32 bytes, got \(c.count)") }
                 do { _ = try RistrettoPoint(compressed: c) } catch {
-                    throw MalformedInput("--commitments[\(i)]: not a valid ristretto255 encoding")
+                    throw CryptoCLIMalformedInput("--commitments[\(i)]: not a valid ristretto255 encoding")
                 }
                 cs.append(c)
             }
             let p: RangeProof
             do { p = try RangeProof(bytes: try CryptoCLI.unhex(proof, what: "--proof")) }
-            catch let e as MalformedInput { throw e }
-            catch { throw MalformedInput("--proof: \(error)") }
+            catch let e as CryptoCLIMalformedInput { throw e }
+            catch { throw CryptoCLIMalformedInput("--proof: \(error)") }
             var t = Transcript(label: label)
             do {
                 try p.verify(commitments: cs, bitSize: n, transcript: &t)

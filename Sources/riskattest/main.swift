@@ -12,13 +12,13 @@ struct RiskAttest: ParsableCommand {
             BenchEngine.self,
             Demo.self,
             BenchCryptoCore.self,
-            Crypto.self,
             Keygen.self,
             Prove.self,
             Verify.self,
             Inspect.self,
             Disclose.self,
             CheckDisclosure.self,
+            CryptoCommand.self,
         ]
     )
 }

@@ -30,6 +30,21 @@ final class RangeProofTests: XCTestCase {
         }
     }
 
+    /// Larger aggregations at n = 8 (cheap) and one m = 512 proof at n = 64 (n·m = 32768).
+    func testMoreAggregations() throws {
+        for m in [32, 64, 128, 256] {
+            let values = (0..<m).map { _ in UInt64.random(in: 0...255) }
+            let (p, c) = try makeProof(values, n: 8)
+            XCTAssertNoThrow(try check(p, c, n: 8), "m=\(m)")
+        }
+        let values = (0..<512).map { _ in UInt64.random(in: 0...UInt64.max) }
+        let (p, c) = try makeProof(values, n: 64)
+        XCTAssertEqual(p.bytes.count, 32 * (9 + 2 * 15))
+        XCTAssertNoThrow(try check(p, c, n: 64))
+        var c2 = c; c2[511] = c[0]
+        XCTAssertThrowsError(try check(p, c2, n: 64))
+    }
+
     func testProofSizes() throws {
         XCTAssertEqual(try makeProof([1], n: 64).0.bytes.count, 672)
         XCTAssertEqual(try makeProof([1, 2], n: 64).0.bytes.count, 736)
