@@ -2,13 +2,13 @@ import ArgumentParser
 import Foundation
 import RiskEngine
 
-/// `riskattest bench-engine`: times `RiskEngine.analyze` on a generated book of 10,000 positions
+/// `riskattest bench engine`: times `RiskEngine.analyze` on a generated book of 10,000 positions
 /// over 1,000 instruments (BTC and ETH; linear and inverse perpetuals and futures, calls and puts
 /// over seven expiries) with the default 26-scenario grid of SPEC.md §2.6. Deterministic: the book
 /// comes from a fixed-seed generator, so every run measures the same work.
 struct BenchEngine: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-engine",
+        commandName: "engine",
         abstract: "Benchmark the risk engine (analyze) on a generated 10,000-position book.")
 
     @Option(name: .long, help: "Repetitions per measurement (median reported).")
@@ -24,6 +24,32 @@ struct BenchEngine: ParsableCommand {
     var json = false
 
     func run() throws {
+        let m = try measure()
+        if json {
+            let d = try JSONSerialization.data(withJSONObject: ["results": m.results], options: [.prettyPrinted, .sortedKeys])
+            FileHandle.standardOutput.write(d + Data("\n".utf8))
+        } else {
+            print(Self.table(m))
+        }
+    }
+
+    /// What `measure()` returns: JSON-ready result rows and a line per generated book.
+    struct Measured { var results: [[String: Any]]; var books: [String]; var positions: Int; var instruments: Int; var scenarios: Int; var reps: Int }
+
+    static func table(_ m: Measured) -> String {
+        var lines = ["risk engine: \(m.positions) positions, \(m.instruments) instruments, \(m.scenarios) scenarios, \(m.reps) reps (release build expected)"]
+        for b in m.books { lines.append("book " + b) }
+        lines.append("name                       median ms   min ms   max ms   cpu median ms   cpu min ms")
+        for r in m.results {
+            let n = (r["name"] as? String) ?? ""
+            lines.append(n.padding(toLength: 26, withPad: " ", startingAt: 0)
+                  + String(format: " %10.2f %8.2f %8.2f %15.2f %12.2f", r["median_ms"] as? Double ?? 0, r["min_ms"] as? Double ?? 0,
+                           r["max_ms"] as? Double ?? 0, r["cpu_median_ms"] as? Double ?? 0, r["cpu_min_ms"] as? Double ?? 0))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func measure() throws -> Measured {
         guard reps >= 1, positions >= 1, instruments >= 20, instruments <= 4096 else {
             FileHandle.standardError.write(Data("error: need reps >= 1, positions >= 1, 20 <= instruments <= 4096\n".utf8))
             throw ExitCode(2)
@@ -41,7 +67,7 @@ struct BenchEngine: ParsableCommand {
             let t = xs.sorted()
             return t.count % 2 == 1 ? t[t.count / 2] : (t[t.count / 2 - 1] + t[t.count / 2]) / 2
         }
-        func measure(_ name: String, _ body: () throws -> Void) rethrows -> Void {
+        func timed(_ name: String, _ body: () throws -> Void) rethrows -> Void {
             var times: [Double] = [], cpu: [Double] = []
             try body() // warm-up
             for _ in 0..<reps {
@@ -58,7 +84,7 @@ struct BenchEngine: ParsableCommand {
                             "median_ms": median(times), "min_ms": times.min() ?? 0, "max_ms": times.max() ?? 0,
                             "cpu_median_ms": median(cpu), "cpu_min_ms": cpu.min() ?? 0])
         }
-        try measure("unit_risk_table") { _ = try UnitRiskTable(market: market) }
+        try timed("unit_risk_table") { _ = try UnitRiskTable(market: market) }
         var books: [String] = []
         for mode in [MarginMode.cross, .isolated, .portfolio] {
             let book = BenchBook.portfolio(market: market, positions: positions, mode: mode)
@@ -66,26 +92,14 @@ struct BenchEngine: ParsableCommand {
             books.append("\(mode.rawValue): margin ratio \(r.margin.marginRatio.map { String(format: "%.4f", $0) } ?? "n/a"), liquidation "
                          + r.liquidation.map { "\($0.underlying) \($0.status) \($0.nearestDistancePercent.map { String(format: "%+.1f%%", $0) } ?? "-")" }
                              .joined(separator: ", "))
-            try measure("analyze.\(mode.rawValue)") { _ = try RiskEngine.analyze(portfolio: book, market: market) }
+            try timed("analyze.\(mode.rawValue)") { _ = try RiskEngine.analyze(portfolio: book, market: market) }
             let noLiq = AnalysisOptions(liquidationPrices: false)
-            try measure("analyze.\(mode.rawValue).noliq") {
+            try timed("analyze.\(mode.rawValue).noliq") {
                 _ = try RiskEngine.analyze(portfolio: book, market: market, options: noLiq)
             }
         }
-        if json {
-            let d = try JSONSerialization.data(withJSONObject: ["results": results], options: [.prettyPrinted, .sortedKeys])
-            FileHandle.standardOutput.write(d + Data("\n".utf8))
-        } else {
-            print("risk engine: \(positions) positions, \(instruments) instruments, \(market.scenarios.count) scenarios, \(reps) reps (release build expected)")
-            for b in books { print("book " + b) }
-            print("name                       median ms   min ms   max ms   cpu median ms   cpu min ms")
-            for r in results {
-                let n = (r["name"] as? String) ?? ""
-                print(n.padding(toLength: 26, withPad: " ", startingAt: 0)
-                      + String(format: " %10.2f %8.2f %8.2f %15.2f %12.2f", r["median_ms"] as? Double ?? 0, r["min_ms"] as? Double ?? 0,
-                               r["max_ms"] as? Double ?? 0, r["cpu_median_ms"] as? Double ?? 0, r["cpu_min_ms"] as? Double ?? 0))
-            }
-        }
+        return Measured(results: results, books: books, positions: positions, instruments: instruments,
+                        scenarios: market.scenarios.count, reps: reps)
     }
 }
 
