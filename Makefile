@@ -24,16 +24,16 @@ deps:
 build: deps
 	$(SWIFT) build -c $(CONFIG) --product riskattest
 
-# XCTest runs serially so that its closing summary ("Executed N tests, with F failures") is
-# printed; the last line restates it as "N passed, F failed".
+# XCTest runs serially, so every test case logs one "Test Case '…' passed|failed|skipped" line;
+# the last line counts them.
 test: deps
 	$(SWIFT) build $(TESTFLAGS) --build-tests
 	@set -o pipefail; $(SWIFT) test $(TESTFLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test.log; \
 	status=$$?; \
-	summary=$$(grep -E '^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?' .build/test.log | tail -1); \
-	n=$$(echo "$$summary" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/'); \
-	f=$$(echo "$$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/'); \
-	if [ -n "$$summary" ]; then echo "tests: $$((n - f)) passed, $$f failed"; fi; \
+	p=$$(grep -cE "^Test Case '.*' passed" .build/test.log); \
+	k=$$(grep -cE "^Test Case '.*' skipped" .build/test.log); \
+	f=$$(grep -cE "^Test Case '.*' failed" .build/test.log); \
+	echo "tests: $$p passed, $$k skipped, $$f failed"; \
 	exit $$status
 
 demo: build
