@@ -59,10 +59,10 @@ public struct BulletproofGens: Sendable {
         let label: [UInt8] = [letter, UInt8(truncatingIfNeeded: party), UInt8(truncatingIfNeeded: party >> 8),
                               UInt8(truncatingIfNeeded: party >> 16), UInt8(truncatingIfNeeded: party >> 24)]
         let stream = Digest.shake256.hash([Array("GeneratorsChain".utf8), label], outputLength: 64 * count)
-        var out: [RistrettoPoint] = []
-        out.reserveCapacity(count)
-        for k in 0..<count { out.append(RistrettoPoint.fromUniformBytes(Array(stream[(64 * k)..<(64 * k + 64)]))) }
-        return out
+        // The stream is sequential; the maps (one field inversion-square-root each) are not.
+        return Parallel.map(count: count, minChunk: 256) { r -> [RistrettoPoint] in
+            r.map { k in RistrettoPoint.fromUniformBytes(Array(stream[(64 * k)..<(64 * k + 64)])) }
+        }.flatMap { $0 }
     }
 }
 
@@ -124,15 +124,24 @@ final class GeneratorCache: @unchecked Sendable {
         lock.lock()
         if let e = flat[key] { lock.unlock(); return e }
         lock.unlock()
-        var g: [RistrettoPoint] = [], h: [RistrettoPoint] = []
-        g.reserveCapacity(n * m); h.reserveCapacity(n * m)
-        for j in 0..<m {
-            let (gj, hj) = party(j, count: n)
-            g.append(contentsOf: gj); h.append(contentsOf: hj)
-        }
+        let e = concatenated(counts: [Int](repeating: n, count: m))
         lock.lock()
-        flat[key] = (g, h)
+        flat[key] = e
         lock.unlock()
+        return e
+    }
+
+    /// Party 0's first counts[0] generators, then party 1's first counts[1], … (for G and for H).
+    /// Parties whose chains are not cached yet are derived on worker threads (Parallel): each
+    /// chain is an independent SHAKE256 stream, and a 512-party statement needs ~33,000 maps.
+    func concatenated(counts: [Int]) -> (G: [RistrettoPoint], H: [RistrettoPoint]) {
+        let perParty = Parallel.map(count: counts.count, minChunk: 16) { r in
+            r.map { j in self.party(j, count: counts[j]) }
+        }.flatMap { $0 }
+        var g: [RistrettoPoint] = [], h: [RistrettoPoint] = []
+        let total = counts.reduce(0, +)
+        g.reserveCapacity(total); h.reserveCapacity(total)
+        for (gj, hj) in perParty { g.append(contentsOf: gj); h.append(contentsOf: hj) }
         return (g, h)
     }
 }

@@ -89,17 +89,25 @@ extension RangeProof {
             maxN = max(maxN, t.n); maxM = max(maxM, t.m)
             allTerms.append(t)
         }
+        // Party j's generators are shared by every proof with more than j values; the batch
+        // needs party j's first partyN[j] of them (the largest bit size among those proofs), not
+        // a full maxN × maxM grid (a 32-bit proof over 512 values next to 64-bit proofs over 64
+        // would otherwise double the MSM with zero scalars).
+        var partyN = [Int](repeating: 0, count: maxM)
+        for t in allTerms { for j in 0..<t.m { partyN[j] = max(partyN[j], t.n) } }
+        var offset = [Int](repeating: 0, count: maxM + 1)
+        for j in 0..<maxM { offset[j + 1] = offset[j] + partyN[j] }
         var scalars: [Scalar] = [], pts: [RistrettoPoint] = []
         var bScalar = Scalar.zero, blScalar = Scalar.zero
-        var gAcc = [Scalar](repeating: .zero, count: maxN * maxM)
-        var hAcc = [Scalar](repeating: .zero, count: maxN * maxM)
+        var gAcc = [Scalar](repeating: .zero, count: offset[maxM])
+        var hAcc = [Scalar](repeating: .zero, count: offset[maxM])
         for t in allTerms {
             scalars += t.scalars; pts += t.points
             bScalar = bScalar + t.bScalar
             blScalar = blScalar + t.blindingScalar
             for j in 0..<t.m {
                 for i in 0..<t.n {
-                    let k = j * t.n + i, dst = j * maxN + i
+                    let k = j * t.n + i, dst = offset[j] + i
                     gAcc[dst] = gAcc[dst] + t.g[k]
                     hAcc[dst] = hAcc[dst] + t.h[k]
                 }
@@ -110,7 +118,7 @@ extension RangeProof {
         let pc = PedersenGens.standard
         scalars.append(bScalar); pts.append(pc.B)
         scalars.append(blScalar); pts.append(pc.blindingBase)
-        let gens = GeneratorCache.shared.flattened(n: maxN, m: maxM)
+        let gens = GeneratorCache.shared.concatenated(counts: partyN)
         scalars += gAcc; pts += gens.G
         scalars += hAcc; pts += gens.H
         guard RistrettoPoint.multiscalarMulVartime(scalars, pts).isIdentity else { throw .verificationFailed }

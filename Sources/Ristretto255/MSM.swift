@@ -12,6 +12,18 @@ extension RistrettoPoint {
         if n < MSM.pippengerThreshold {
             return RistrettoPoint(MSM.straus(scalars, points, n))
         }
+        if n >= MSM.parallelThreshold && Parallel.threads > 1 {
+            // Σ over chunks of Σ within a chunk: each worker runs its own Pippenger on a
+            // contiguous share of the terms (the per-term cost barely grows as a chunk shrinks,
+            // while the bucket sums are paid once per chunk: cheap next to ≥ 512 terms each).
+            let parts = Parallel.map(count: n, minChunk: MSM.parallelThreshold / 2) { r -> EdwardsPoint in
+                let sc = Array(scalars[r]), pt = Array(points[r])
+                return r.count < MSM.pippengerThreshold ? MSM.straus(sc, pt, r.count) : MSM.pippenger(sc, pt, r.count)
+            }
+            var acc = parts[0]
+            for p in parts.dropFirst() { acc = (acc + p.niels).extended }
+            return RistrettoPoint(acc)
+        }
         return RistrettoPoint(MSM.pippenger(scalars, points, n))
     }
 }
@@ -67,6 +79,9 @@ public struct VartimePrecomputedMSM: Sendable {
 enum MSM {
     /// Crossover from Straus to Pippenger (chosen by measurement, see BENCHMARKS.md).
     static let pippengerThreshold = 190
+    /// From this many terms on, Pippenger is split over `Parallel.threads` workers (a 1024-term
+    /// MSM takes ~10 ms, far above the cost of waking a thread).
+    static let parallelThreshold = 1024
 
     static func straus(_ scalars: [Scalar], _ points: [RistrettoPoint], _ n: Int) -> EdwardsPoint {
         strausCore(dynamicScalars: scalars, dynamicPoints: points, nd: n,
@@ -198,6 +213,17 @@ enum MSM {
         }
         // Affine Niels inputs: one shared inversion (≈ 7 multiplications per point) makes every one
         // of the ~256/w bucket additions per point a 7M mixed addition instead of an 8M one.
+        // Columns above the highest non-zero digit contribute nothing; skipping them makes short
+        // scalars (e.g. the 64-bit coefficients of slack commitments) proportionally cheaper.
+        var topColumn = -1
+        digits.withUnsafeBufferPointer { dg in
+            var c = columns - 1
+            while c >= 0 && topColumn < 0 {
+                for i in 0..<n where dg[c * n + i] != 0 { topColumn = c; break }
+                c -= 1
+            }
+        }
+        if topColumn < 0 { return .identity }
         var eps = [EdwardsPoint]()
         eps.reserveCapacity(n)
         for i in 0..<n { eps.append(points[i].ep) }
@@ -207,7 +233,7 @@ enum MSM {
         digits.withUnsafeBufferPointer { dg in
             cached.withUnsafeBufferPointer { pts in
                 buckets.withUnsafeMutableBufferPointer { bk in
-                    var col = columns - 1
+                    var col = topColumn
                     while col >= 0 {
                         for b in 0..<bucketCount { bk[b] = .identity }
                         let row = dg.baseAddress! + col * n
@@ -228,7 +254,7 @@ enum MSM {
                             sum = (sum + running.niels).extended
                             b -= 1
                         }
-                        if col == columns - 1 {
+                        if col == topColumn {
                             total = sum
                         } else {
                             total = (total.mulByPow2(w) + sum.niels).extended

@@ -102,6 +102,15 @@ public struct VerificationReport: Sendable, Codable, Equatable {
 /// private types.
 public enum Verifier {
     /// Checks one attestation (SPEC §14.6).
+    /// The slack commitment of every constraint (one MSM over the witness commitments each),
+    /// spread over worker threads: public points, public coefficients.
+    static func slackCommitments(_ constraints: [IntegerConstraint], plus: [RistrettoPoint],
+                                 minus: [RistrettoPoint]) -> [RistrettoPoint] {
+        Parallel.map(count: constraints.count, minChunk: 4) { r in
+            r.map { constraints[$0].slackCommitment(plus: plus, minus: minus) }
+        }.flatMap { $0 }
+    }
+
     public static func verify(_ request: VerificationRequest) -> VerificationReport {
         verifyBatch([request])[0]
     }
@@ -114,9 +123,10 @@ public enum Verifier {
         let start = clock.now
         var reports: [VerificationReport] = []
         var items: [[RangeProofBatchItem]] = []
+        var cache = PublicInputCache()
         for r in requests {
             do {
-                let (report, batch) = try prepare(r)
+                let (report, batch) = try prepare(r, cache: &cache)
                 reports.append(report); items.append(batch)
             } catch {
                 reports.append(.failed(error, bytes: r.attestationBytes.count)); items.append([])
@@ -142,12 +152,12 @@ public enum Verifier {
     }
 
     /// Every check except the range proofs, which it returns as batch items.
-    static func prepare(_ r: VerificationRequest) throws(VerificationFailure) -> (VerificationReport, [RangeProofBatchItem]) {
+    static func prepare(_ r: VerificationRequest,
+                        cache: inout PublicInputCache) throws(VerificationFailure) -> (VerificationReport, [RangeProofBatchItem]) {
         // Verifier inputs first: unusable inputs are reported as such, whatever the attestation.
-        let market: MarketSnapshot
-        do { market = try MarketSnapshot.parse(r.marketBytes) } catch { throw .unusableMarket("\(error)") }
-        let circuit: Circuit
-        do { circuit = try Circuit.compile(source: r.circuitSource) } catch { throw .unusableCircuit("\(error)") }
+        let marketHash = Digest.sha256.hash(r.marketBytes)
+        let market = try cache.market(hash: marketHash, bytes: r.marketBytes)
+        let circuit = try cache.circuit(source: r.circuitSource)
 
         let a: AttestationV1
         do { a = try AttestationV1.decode(r.attestationBytes) } catch { throw .malformed("\(error)") }
@@ -159,7 +169,7 @@ public enum Verifier {
         guard key.isValidSignature(a.signature, for: a.signedMessage) else { throw .badSignature }
 
         // About which public data.
-        guard Digest.sha256.hash(r.marketBytes) == a.snapshotHash, market.snapshotID == a.snapshotID else {
+        guard marketHash == a.snapshotHash, market.snapshotID == a.snapshotID else {
             throw .snapshotMismatch
         }
         guard circuit.hash == a.circuitHash, circuit.name == a.circuitName, UInt32(circuit.version) == a.circuitVersion else {
@@ -174,8 +184,7 @@ public enum Verifier {
         for p in a.parameters { params[p.name] = p.value }
         let system: StatementSystem
         do {
-            let units = try UnitRiskTable(market: market)
-            system = try StatementSystem(market: market, units: units, circuit: circuit, params: params)
+            system = try cache.system(marketHash: marketHash, market: market, circuit: circuit, params: params)
         } catch let e as StatementError {
             if case .unknownParameter = e { throw .parameter(e.description) }
             if case .invalidParameterValue = e { throw .parameter(e.description) }
@@ -209,7 +218,7 @@ public enum Verifier {
         let wanted: [(RangeProofKind, [RistrettoPoint])] = [
             (.witnessHalves, interleave(0..<U)),
             (.balanceHalves, interleave(U..<system.layout.count)),
-            (.constraintSlacks, system.constraints.map { $0.slackCommitment(plus: expected.plus, minus: expected.minus) }),
+            (.constraintSlacks, Self.slackCommitments(system.constraints, plus: expected.plus, minus: expected.minus)),
         ].filter { !$0.1.isEmpty }
         guard a.rangeProofs.count == wanted.count else {
             throw .malformed("\(a.rangeProofs.count) range proofs, \(wanted.count) expected")
@@ -272,3 +281,51 @@ struct ExpectedLayout {
         }
     }
 }
+
+/// Parsed public inputs shared by the attestations of one batch: a clearing house verifying a
+/// hundred attestations against the same snapshot and circuit parses the snapshot, compiles the
+/// circuit and rebuilds the statement system once, not a hundred times. Keys are the SHA-256 of
+/// the snapshot bytes, the circuit source, and the parameter values; entries are the exact
+/// values a fresh computation would produce, so caching never changes a verdict.
+struct PublicInputCache {
+    private var markets: [[UInt8]: MarketSnapshot] = [:]
+    private var circuits: [String: Circuit] = [:]
+    private var units: [[UInt8]: UnitRiskTable] = [:]
+    private var systems: [SystemKey: StatementSystem] = [:]
+
+    struct SystemKey: Hashable {
+        var marketHash: [UInt8]
+        var circuitHash: [UInt8]
+        var params: [String]
+    }
+
+    mutating func market(hash: [UInt8], bytes: [UInt8]) throws(VerificationFailure) -> MarketSnapshot {
+        if let m = markets[hash] { return m }
+        let m: MarketSnapshot
+        do { m = try MarketSnapshot.parse(bytes) } catch { throw .unusableMarket("\(error)") }
+        markets[hash] = m
+        return m
+    }
+
+    mutating func circuit(source: String) throws(VerificationFailure) -> Circuit {
+        if let c = circuits[source] { return c }
+        let c: Circuit
+        do { c = try Circuit.compile(source: source) } catch { throw .unusableCircuit("\(error)") }
+        circuits[source] = c
+        return c
+    }
+
+    /// The statement system; throws what `UnitRiskTable` or `StatementSystem` throw.
+    mutating func system(marketHash: [UInt8], market: MarketSnapshot, circuit: Circuit,
+                         params: [String: String]) throws -> StatementSystem {
+        let key = SystemKey(marketHash: marketHash, circuitHash: circuit.hash,
+                            params: params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+        if let s = systems[key] { return s }
+        let u: UnitRiskTable
+        if let cached = units[marketHash] { u = cached } else { u = try UnitRiskTable(market: market); units[marketHash] = u }
+        let s = try StatementSystem(market: market, units: u, circuit: circuit, params: params)
+        systems[key] = s
+        return s
+    }
+}
+

@@ -11,16 +11,25 @@ extension Scalar {
 extension IntegerConstraint {
     /// The slack commitment `S = Σ_k plus_k·C_k⁺ + minus_k·C_k⁻ + const·B`, derived from public
     /// data only (the member commitments and this constraint). Variable time: all inputs public.
+    ///
+    /// A negative coefficient c is applied as |c|·(−C) rather than (ℓ − |c|)·C: the result is the
+    /// same group element, but every scalar then has at most 64 bits, and the multiscalar
+    /// multiplication skips the ~190 all-zero high bits (about 3× fewer operations).
     public func slackCommitment(plus cPlus: [RistrettoPoint], minus cMinus: [RistrettoPoint]) -> RistrettoPoint {
         var scalars: [Scalar] = []
         var points: [RistrettoPoint] = []
         scalars.reserveCapacity(2 * plus.count + 1)
         points.reserveCapacity(2 * plus.count + 1)
-        for k in 0..<plus.count {
-            if plus[k] != 0 { scalars.append(Scalar(signed: plus[k])); points.append(cPlus[k]) }
-            if minus[k] != 0 { scalars.append(Scalar(signed: minus[k])); points.append(cMinus[k]) }
+        func add(_ c: Int64, _ p: RistrettoPoint) {
+            guard c != 0 else { return }
+            scalars.append(Scalar(c.magnitude))
+            points.append(c < 0 ? -p : p)
         }
-        if constant != 0 { scalars.append(Scalar(signed: constant)); points.append(.generator) }
+        for k in 0..<plus.count {
+            add(plus[k], cPlus[k])
+            add(minus[k], cMinus[k])
+        }
+        add(constant, .generator)
         if scalars.isEmpty { return .identity }
         return RistrettoPoint.multiscalarMulVartime(scalars, points)
     }

@@ -50,8 +50,8 @@ enum AttestBench {
     param buffer = 1.2
     param delta_rate = 0.015
     param gross_rate = 0.005
-    param btc_limit = 50
-    param eth_limit = 500
+    param btc_limit = 300
+    param eth_limit = 4000
     param L = 10
     param k = 1.0
     param share = 0.6
