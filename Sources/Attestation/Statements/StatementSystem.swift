@@ -82,7 +82,7 @@ public struct StatementSystem: Sendable {
         var scenarioIndex: [String: Int] = [:]
         for (s, sc) in market.scenarios.enumerated() { scenarioIndex[sc.name] = s }
 
-        var forms = FormBuilder(rows: rows, layout: layout, market: market, underlyingIndex: underlyingIndex)
+        let forms = FormBuilder(rows: rows, layout: layout, market: market, underlyingIndex: underlyingIndex)
         var out: [IntegerConstraint] = []
         var usesMargin = (mm: false, im: false)
 
