@@ -237,8 +237,7 @@ public struct RangeProof: Sendable, Equatable {
         scal.reserveCapacity(size + 1); pts.reserveCapacity(size + 1)
         while size > 1 {
             let h = size / 2
-            var cL = Scalar.zero, cR = Scalar.zero
-            for i in 0..<h { cL = cL + a[i] * b[h + i]; cR = cR + a[h + i] * b[i] }
+            let (cL, cR) = IPARound.crossTerms(a, b, half: h)
 
             scal.removeAll(keepingCapacity: true); pts.removeAll(keepingCapacity: true)
             for i in 0..<h { scal.append(a[i] * cG); pts.append(gHat[h + i]) }
@@ -252,16 +251,8 @@ public struct RangeProof: Sendable, Equatable {
             scal.append(cR * w); pts.append(basePoint)
             let rPoint = RistrettoPoint.multiscalarMulVartime(scal, pts)
 
-            let enc = RistrettoPoint.compressBatch([lPoint, rPoint])
-            transcript.appendMessage(label: "L", message: enc[0])
-            transcript.appendMessage(label: "R", message: enc[1])
-            ls.append(enc[0]); rs.append(enc[1])
-            let u = transcript.challengeScalar(label: "u")
-            let uInv = u.inverse()
-            for i in 0..<h {
-                a[i] = a[i] * u + uInv * a[h + i]
-                b[i] = b[i] * uInv + u * b[h + i]
-            }
+            let (u, uInv) = IPARound.send(lPoint, rPoint, transcript: &transcript, ls: &ls, rs: &rs)
+            IPARound.foldScalars(&a, &b, half: h, u: u, uInv: uInv)
             if h > 1 {
                 let u2 = u * u
                 let hFactor = uInv * uInv * yInvPow[h]
@@ -323,8 +314,7 @@ public struct RangeProof: Sendable, Equatable {
         while size > 1 && round < hybridLazyRounds {
             let h = size / 2
             let mask = size - 1
-            var cL = Scalar.zero, cR = Scalar.zero
-            for i in 0..<h { cL = cL + a[i] * b[h + i]; cR = cR + a[h + i] * b[i] }
+            let (cL, cR) = IPARound.crossTerms(a, b, half: h)
             // L = ⟨a_lo, G_hi⟩ + ⟨b_hi, H'_lo⟩ + c_L·w·B over the originals: G_i with i mod size in
             // the high half, H_i with i mod size in the low half; R the other way round.
             var lSc: [Scalar] = [], lPt: [RistrettoPoint] = [], rSc: [Scalar] = [], rPt: [RistrettoPoint] = []
@@ -343,16 +333,8 @@ public struct RangeProof: Sendable, Equatable {
             rSc.append(cR * w); rPt.append(basePoint)
             let lPoint = RistrettoPoint.multiscalarMulVartime(lSc, lPt)
             let rPoint = RistrettoPoint.multiscalarMulVartime(rSc, rPt)
-            let enc = RistrettoPoint.compressBatch([lPoint, rPoint])
-            transcript.appendMessage(label: "L", message: enc[0])
-            transcript.appendMessage(label: "R", message: enc[1])
-            ls.append(enc[0]); rs.append(enc[1])
-            let u = transcript.challengeScalar(label: "u")
-            let uInv = u.inverse()
-            for i in 0..<h {
-                a[i] = a[i] * u + uInv * a[h + i]
-                b[i] = b[i] * uInv + u * b[h + i]
-            }
+            let (u, uInv) = IPARound.send(lPoint, rPoint, transcript: &transcript, ls: &ls, rs: &rs)
+            IPARound.foldScalars(&a, &b, half: h, u: u, uInv: uInv)
             for i in 0..<n {
                 if i & mask >= h { coefG[i] = coefG[i] * u; coefH[i] = coefH[i] * uInv }
                 else { coefG[i] = coefG[i] * uInv; coefH[i] = coefH[i] * u }
@@ -406,8 +388,7 @@ public struct RangeProof: Sendable, Equatable {
         while size > 1 {
             let h = size / 2
             let mask = size - 1
-            var cL = Scalar.zero, cR = Scalar.zero
-            for i in 0..<h { cL = cL + a[i] * b[h + i]; cR = cR + a[h + i] * b[i] }
+            let (cL, cR) = IPARound.crossTerms(a, b, half: h)
             for i in 0..<nm {
                 let t = i & mask
                 if t >= h {
@@ -422,16 +403,8 @@ public struct RangeProof: Sendable, Equatable {
             rSc[2 * nm] = cR * w
             let lPoint = table.mul(staticScalars: lSc)
             let rPoint = table.mul(staticScalars: rSc)
-            let enc = RistrettoPoint.compressBatch([lPoint, rPoint])
-            transcript.appendMessage(label: "L", message: enc[0])
-            transcript.appendMessage(label: "R", message: enc[1])
-            ls.append(enc[0]); rs.append(enc[1])
-            let u = transcript.challengeScalar(label: "u")
-            let uInv = u.inverse()
-            for i in 0..<h {
-                a[i] = a[i] * u + uInv * a[h + i]
-                b[i] = b[i] * uInv + u * b[h + i]
-            }
+            let (u, uInv) = IPARound.send(lPoint, rPoint, transcript: &transcript, ls: &ls, rs: &rs)
+            IPARound.foldScalars(&a, &b, half: h, u: u, uInv: uInv)
             if h > 1 {
                 for i in 0..<nm {
                     if i & mask >= h { coefG[i] = coefG[i] * u; coefH[i] = coefH[i] * uInv }
@@ -443,3 +416,33 @@ public struct RangeProof: Sendable, Equatable {
         return (ls, rs, a[0], b[0])
     }
 }
+
+/// The steps every inner-product round shares, whichever way its L and R were computed.
+enum IPARound {
+    /// ⟨a_lo, b_hi⟩ and ⟨a_hi, b_lo⟩ for the current length 2·half.
+    static func crossTerms(_ a: [Scalar], _ b: [Scalar], half h: Int) -> (Scalar, Scalar) {
+        var cL = Scalar.zero, cR = Scalar.zero
+        for i in 0..<h { cL = cL + a[i] * b[h + i]; cR = cR + a[h + i] * b[i] }
+        return (cL, cR)
+    }
+
+    /// Appends L and R to the transcript (and the proof) and returns the challenge u and u⁻¹.
+    static func send(_ lPoint: RistrettoPoint, _ rPoint: RistrettoPoint, transcript: inout Transcript,
+                     ls: inout [[UInt8]], rs: inout [[UInt8]]) -> (Scalar, Scalar) {
+        let enc = RistrettoPoint.compressBatch([lPoint, rPoint])
+        transcript.appendMessage(label: "L", message: enc[0])
+        transcript.appendMessage(label: "R", message: enc[1])
+        ls.append(enc[0]); rs.append(enc[1])
+        let u = transcript.challengeScalar(label: "u")
+        return (u, u.inverse())
+    }
+
+    /// a' = u·a_lo + u⁻¹·a_hi, b' = u⁻¹·b_lo + u·b_hi, in place in the first `half` entries.
+    static func foldScalars(_ a: inout [Scalar], _ b: inout [Scalar], half h: Int, u: Scalar, uInv: Scalar) {
+        for i in 0..<h {
+            a[i] = a[i] * u + uInv * a[h + i]
+            b[i] = b[i] * uInv + u * b[h + i]
+        }
+    }
+}
+

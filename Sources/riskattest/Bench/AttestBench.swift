@@ -42,9 +42,10 @@ enum AttestBench {
     static let asOf: Int64 = 1_795_507_200
     static let expiriesDays: [Int64] = [3, 10, 31, 59, 122, 213, 395]
 
-    /// The circuit: portfolio-margin (26 scenario constraints + 4 floor pieces), delta-band (4),
-    /// leverage (1), solvency (1), concentration (2) and funding-carry (1) in one source: 39
-    /// linear constraints. The lines are those of Circuits/*.circuit; only the header is shared.
+    /// The circuit: the requirements of portfolio-margin, delta-band, leverage, solvency,
+    /// concentration and funding-carry in one source (the lines of Circuits/*.circuit; only the
+    /// header is shared). It compiles to 56 linear constraints (the scenario maxima, the delta
+    /// floor's pieces, the per-tier-table margin bounds), more than the issue's ~40.
     static let circuitSource = """
     circuit bench-combined v1
     param buffer = 1.2
