@@ -199,19 +199,22 @@ extension RangeProof {
         let wa = weight * a
         let wMinusZ = weight * (-z), wz = weight * z
         var yInvK = weight                      // weight · y^(−k)
-        var sumY = Scalar.zero, yK = Scalar.one
         var zj2 = zz                            // z^(2+j)
         for j in 0..<m {
+            var zj2Two = zj2                    // z^(2+j)·2^i, by doubling (an addition, not a product)
             for i in 0..<n {
                 let kk = j * n + i
                 g.append(wMinusZ - wa * s[kk])
-                h.append(wz + yInvK * (zj2 * RangeProof.powersOfTwo[i] - b * s[nm - 1 - kk]))
+                h.append(wz + yInvK * (zj2Two - b * s[nm - 1 - kk]))
                 yInvK = yInvK * yInv
-                sumY = sumY + yK
-                yK = yK * y
+                zj2Two = zj2Two + zj2Two
             }
             zj2 = zj2 * z
         }
+        // Σ_(k<nm) y^k for nm = 2^K by doubling: Σ_(k<2t) y^k = (Σ_(k<t) y^k)·(1 + y^t).
+        var sumY = Scalar.one, yT = y
+        var span = 1
+        while span < nm { sumY = sumY * (Scalar.one + yT); yT = yT * yT; span <<= 1 }
         let twoNMinus1 = Scalar(n == 64 ? UInt64.max : (UInt64(1) << UInt64(n)) - 1)
         var sumZ3 = Scalar.zero, z3j = zz * z
         var vScalars: [Scalar] = []

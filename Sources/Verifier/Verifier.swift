@@ -106,8 +106,9 @@ public enum Verifier {
     /// spread over worker threads: public points, public coefficients.
     static func slackCommitments(_ constraints: [IntegerConstraint], plus: [RistrettoPoint],
                                  minus: [RistrettoPoint]) -> [RistrettoPoint] {
-        Parallel.map(count: constraints.count, minChunk: 4) { r in
-            r.map { constraints[$0].slackCommitment(plus: plus, minus: minus) }
+        let differences = zip(plus, minus).map { $0 - $1 }
+        return Parallel.map(count: constraints.count, minChunk: 4) { r in
+            r.map { constraints[$0].slackCommitment(plus: plus, minus: minus, differences: differences) }
         }.flatMap { $0 }
     }
 

@@ -12,10 +12,14 @@ extension IntegerConstraint {
     /// The slack commitment `S = Σ_k plus_k·C_k⁺ + minus_k·C_k⁻ + const·B`, derived from public
     /// data only (the member commitments and this constraint). Variable time: all inputs public.
     ///
-    /// A negative coefficient c is applied as |c|·(−C) rather than (ℓ − |c|)·C: the result is the
-    /// same group element, but every scalar then has at most 64 bits, and the multiscalar
-    /// multiplication skips the ~190 all-zero high bits (about 3× fewer operations).
-    public func slackCommitment(plus cPlus: [RistrettoPoint], minus cMinus: [RistrettoPoint]) -> RistrettoPoint {
+    /// Two rewrites keep the multiscalar multiplication small without changing its value:
+    /// - a negative coefficient c is applied as |c|·(−C) rather than (ℓ − |c|)·C, so every scalar
+    ///   has at most 64 bits and the MSM skips the ~190 all-zero high bits;
+    /// - where `minus_k = −plus_k` (the member enters through its net value x⁺ − x⁻, as in every
+    ///   linear metric) the two terms are one, plus_k·D_k with D_k = C_k⁺ − C_k⁻, when the caller
+    ///   passes the differences (computed once per attestation, shared by all constraints).
+    public func slackCommitment(plus cPlus: [RistrettoPoint], minus cMinus: [RistrettoPoint],
+                                differences: [RistrettoPoint]? = nil) -> RistrettoPoint {
         var scalars: [Scalar] = []
         var points: [RistrettoPoint] = []
         scalars.reserveCapacity(2 * plus.count + 1)
@@ -26,8 +30,12 @@ extension IntegerConstraint {
             points.append(c < 0 ? -p : p)
         }
         for k in 0..<plus.count {
-            add(plus[k], cPlus[k])
-            add(minus[k], cMinus[k])
+            if let d = differences, plus[k] != Int64.min, minus[k] == -plus[k] {
+                add(plus[k], d[k])
+            } else {
+                add(plus[k], cPlus[k])
+                add(minus[k], cMinus[k])
+            }
         }
         add(constant, .generator)
         if scalars.isEmpty { return .identity }
