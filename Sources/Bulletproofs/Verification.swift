@@ -15,7 +15,7 @@ public struct RangeProofBatchItem: Sendable {
 }
 
 /// The scalars of one proof's verification equation, grouped by base.
-struct VerificationTerms {
+struct VerificationTerms: Sendable {
     /// Scalars for the proof's own points: A, S, T_1, T_2, L_0.., R_0.., V_0..
     var scalars: [Scalar]
     var points: [RistrettoPoint]
@@ -78,14 +78,28 @@ extension RangeProof {
     public static func batchVerify(_ items: [RangeProofBatchItem]) throws(RangeProofError) {
         if items.isEmpty { return }
         let weights = randomScalars(2 * items.count)
+        // Each proof's transcript replay and per-generator scalars are independent of the others:
+        // computed on worker threads, then taken in order (so the first error reported is the
+        // first proof's, as if sequential).
+        let perProof: [Result<VerificationTerms, RangeProofError>] = Parallel.map(count: items.count, minChunk: 1) { r in
+            r.map { idx -> Result<VerificationTerms, RangeProofError> in
+                let item = items[idx]
+                var tr = item.transcript
+                do throws(RangeProofError) {
+                    return .success(try item.proof.terms(points: item.points,
+                                                         encodings: RistrettoPoint.compressBatch(item.points),
+                                                         bitSize: item.bitSize, transcript: &tr,
+                                                         weight: weights[2 * idx], c: weights[2 * idx + 1]))
+                } catch {
+                    return .failure(error)
+                }
+            }
+        }.flatMap { $0 }
         var allTerms: [VerificationTerms] = []
         allTerms.reserveCapacity(items.count)
         var maxN = 0, maxM = 0
-        for (idx, item) in items.enumerated() {
-            var tr = item.transcript
-            let t = try item.proof.terms(points: item.points, encodings: RistrettoPoint.compressBatch(item.points),
-                                         bitSize: item.bitSize, transcript: &tr,
-                                         weight: weights[2 * idx], c: weights[2 * idx + 1])
+        for result in perProof {
+            let t = try result.get()
             maxN = max(maxN, t.n); maxM = max(maxM, t.m)
             allTerms.append(t)
         }
