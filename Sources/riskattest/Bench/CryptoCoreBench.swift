@@ -34,6 +34,13 @@ func cryptoCoreBenchmarks(reps: Int, only: String? = nil, msmSizes: [Int] = [64,
         benchBlackHole(x)
     }.perOperation(fieldOps)) }
     benchBlackHole(fa); benchBlackHole(fb)
+    // scalar.mul: a dependent chain of products mod ℓ (the verifier computes ~5 per generator).
+    let sa = randomScalar(), sb = randomScalar()
+    if want("scalar.mul") { out.append(benchMeasure(name: "scalar.mul", reps: reps) {
+        var x = sa
+        for _ in 0..<fieldOps { x = x * sb }
+        benchBlackHole(x)
+    }.perOperation(fieldOps)) }
 
     // Scalar multiplications: batches of `batch` operations, reported per operation.
     let batch = 50
