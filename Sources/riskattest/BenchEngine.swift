@@ -20,6 +20,9 @@ struct BenchEngine: ParsableCommand {
     @Option(name: .long, help: "Number of instruments (split over BTC and ETH).")
     var instruments: Int = 1_000
 
+    @Option(name: .long, help: "Only run measurements whose name starts with this (for profiling).")
+    var only: String = ""
+
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
@@ -68,6 +71,7 @@ struct BenchEngine: ParsableCommand {
             return t.count % 2 == 1 ? t[t.count / 2] : (t[t.count / 2 - 1] + t[t.count / 2]) / 2
         }
         func timed(_ name: String, _ body: () throws -> Void) rethrows -> Void {
+            guard name.hasPrefix(only) else { return }
             var times: [Double] = [], cpu: [Double] = []
             try body() // warm-up
             for _ in 0..<reps {
@@ -98,6 +102,20 @@ struct BenchEngine: ParsableCommand {
                 _ = try RiskEngine.analyze(portfolio: book, market: market, options: noLiq)
             }
         }
+        // The generated book is very safe in portfolio mode (margin ratio ≈ 0.005), which is the
+        // easy case for the liquidation ladder. The same positions with USD collateral cut so the
+        // margin ratio is 0.6 are the hard one: liquidation prices close to the index.
+        let loose = BenchBook.portfolio(market: market, positions: positions, mode: .portfolio)
+        let before = try RiskEngine.analyze(portfolio: loose, market: market, options: AnalysisOptions(liquidationPrices: false))
+        let cut = before.margin.equity - before.margin.active.maintenance / 0.6       // USD counts at 1, no haircut
+        var tight = loose
+        tight.collateral[0].amount -= cut.rounded(.down)
+        tight.collateral[0].amountUnits = Int64(tight.collateral[0].amount * 1e8)
+        let t = try RiskEngine.analyze(portfolio: tight, market: market)
+        books.append("portfolio.tight: margin ratio \(t.margin.marginRatio.map { String(format: "%.4f", $0) } ?? "n/a"), liquidation "
+                     + t.liquidation.map { "\($0.underlying) \($0.status) \($0.nearestDistancePercent.map { String(format: "%+.1f%%", $0) } ?? "-")" }
+                         .joined(separator: ", "))
+        try timed("analyze.portfolio.tight") { _ = try RiskEngine.analyze(portfolio: tight, market: market) }
         return Measured(results: results, books: books, positions: positions, instruments: instruments,
                         scenarios: market.scenarios.count, reps: reps)
     }

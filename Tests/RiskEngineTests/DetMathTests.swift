@@ -153,6 +153,27 @@ final class DetMathTests: XCTestCase {
         }
     }
 
+    /// `normCDF` returns 1 above 8.5 without evaluating the tail; the full formula must give
+    /// exactly 1 there too, or the shortcut would change results. Checked on a dense grid and at
+    /// random points, and the shortcut agrees with the formula just below the threshold as well.
+    func testUpperTailShortcutChangesNothing() {
+        var x = 8.5
+        while x <= 40 {
+            XCTAssertEqual(DetMath.normCDFFormula(x), 1, "formula below 1 at \(x)")
+            x += 1.0 / 4096
+        }
+        var rng = SplitMix64(seed: 85)
+        for _ in 0..<20_000 {
+            let y = rng.uniform(8.5, 40)
+            XCTAssertEqual(DetMath.normCDFFormula(y), 1, "formula below 1 at \(y)")
+            XCTAssertEqual(DetMath.normCDF(y), 1)
+            let z = rng.uniform(-45, 8.5)
+            XCTAssertEqual(DetMath.normCDF(z).bitPattern, DetMath.normCDFFormula(z).bitPattern, "at \(z)")
+        }
+        // The threshold is not vacuous: a little lower the formula is below 1.
+        XCTAssertLessThan(DetMath.normCDFFormula(8.0), 1)
+    }
+
     func testNormCDFShape() {
         XCTAssertEqual(DetMath.normCDF(0), 0.5)
         XCTAssertEqual(DetMath.normCDF(-0.0), 0.5)

@@ -132,3 +132,97 @@ final class LiquidationIsolatedOptionTests: XCTestCase {
         XCTAssertEqual(short.wallet + 2 * (700 - v), 2 * (0.075 * lp + v), accuracy: 1e-6)
     }
 }
+
+/// The portfolio-mode ladder skips scenarios by a Lipschitz bound (`ScenarioScreen`); these tests
+/// hold it to its promise: the same verdicts and the same liquidation prices, bit for bit, as the
+/// full evaluation of every scenario at every rung.
+final class ScenarioScreenTests: XCTestCase {
+    typealias F = MetricsFixture
+
+    /// xorshift64*, fixed seed: the same books on every run.
+    struct Rng {
+        var s: UInt64
+        mutating func unit() -> Double {
+            s ^= s >> 12; s ^= s << 25; s ^= s >> 27
+            return Double((s &* 0x2545_F491_4F6C_DD1D) >> 11) / Double(1 << 53)
+        }
+    }
+
+    func testScreenedLadderGivesIdenticalLiquidationPrices() throws {
+        var insts = [F.perp("BP", "BTC", size: 0.001, mark: 50_010), F.perp("BIP", "BTC", linear: false, size: 100, mark: 50_005),
+                     F.future("BF", "BTC", size: 0.01, mark: 50_300, days: 60), F.perp("EP", "ETH", size: 0.01, mark: 3_001)]
+        for (k, strike) in [35_000.0, 45_000, 50_000, 55_000, 70_000].enumerated() {
+            for (d, days) in [7.0, 45, 200].enumerated() {
+                insts.append(F.option("BC\(k)\(d)", "BTC", .call, strike: strike, days: days, iv: 0.5 + 0.05 * Double(k)))
+                insts.append(F.option("BPU\(k)\(d)", "BTC", .put, strike: strike, days: days, iv: 0.55 + 0.04 * Double(d),
+                                      inverse: d == 2))
+            }
+            insts.append(F.option("EC\(k)", "ETH", .call, strike: strike / 16, days: 30, iv: 0.7))
+        }
+        let market = F.market(underlyings: [("BTC", 50_000, 0.03), ("ETH", 3_000, 0.03)], instruments: insts,
+                              scenarios: F.grid(["BTC", "ETH"]))
+        var rng = Rng(s: 0x5EED_0F_5C12_EE17)
+        var found = 0, none = 0
+        for book in 0..<24 {
+            var positions: [Position] = []
+            for inst in insts where rng.unit() < 0.6 {
+                let q = ((rng.unit() - 0.5) * 40).rounded()
+                if q != 0 { positions.append(F.pos(inst.id, q, 1)) }
+            }
+            // Collateral from thin to ample, so some books have roots near the index and some none.
+            let usd = 2_000 * pow(2, Double(book % 8)) * (0.5 + rng.unit())
+            let portfolio = Portfolio(positions: positions, collateral: [F.bal("USD", usd), F.bal("BTC", rng.unit())],
+                                      marginMode: .portfolio)
+            let screened = try RiskEngine.analyze(portfolio: portfolio, market: market)
+            var full = AnalysisOptions()
+            full.scenarioScreening = false
+            let plain = try RiskEngine.analyze(portfolio: portfolio, market: market, options: full)
+            XCTAssertEqual(screened.liquidation, plain.liquidation, "book \(book)")
+            for l in plain.liquidation {
+                if l.status == "ok" { found += 1 } else { none += 1 }
+            }
+        }
+        // The comparison only means something if both kinds of outcome occur.
+        XCTAssertGreaterThan(found, 5)
+        XCTAssertGreaterThan(none, 0)
+    }
+
+    /// The screen on synthetic Lipschitz losses: its verdict equals the full one at every ratio, and
+    /// it does skip work.
+    func testVerdictMatchesFullEvaluationAndSkips() {
+        var rng = Rng(s: 42)
+        let n = 20
+        let a = (0..<n).map { _ in (rng.unit() - 0.7) * 100 }
+        let b = (0..<n).map { _ in (rng.unit() - 0.5) * 40 }
+        let c = (0..<n).map { _ in rng.unit() * 30 }
+        let k = (0..<n).map { _ in 1 + rng.unit() * 5 }
+        func loss(_ s: Int, _ r: Double) -> Double { a[s] + b[s] * (r - 1) + c[s] * sin(k[s] * r) }
+        func eq(_ r: Double) -> Double { 15 + 12 * (r - 1) }
+        var screen = ScenarioScreen(lipschitz: (0..<n).map { abs(b[$0]) + abs(c[$0] * k[$0]) },
+                                    constant: (0..<n).map { abs(a[$0]) + abs(b[$0]) + abs(c[$0]) })
+        var safeCount = 0, unsafeCount = 0
+        for step in 0..<400 {
+            let r = 0.2 + Double(step) * 0.01
+            let full = eq(r) - 0.5 * max(0, (0..<n).map { loss($0, r) }.max()!) > 0
+            let got = screen.isSafe(r: r, equity: eq(r), fraction: 0.5) { loss($0, r) }
+            XCTAssertEqual(got, full, "r = \(r)")
+            if full { safeCount += 1 } else { unsafeCount += 1 }
+        }
+        XCTAssertGreaterThan(safeCount, 20)
+        XCTAssertGreaterThan(unsafeCount, 20)
+        print("screen: \(safeCount) safe, \(unsafeCount) unsafe ratios; \(screen.evaluated) scenario evaluations, \(screen.skipped) skipped")
+        XCTAssertGreaterThan(screen.skipped, screen.evaluated / 2)
+
+        // The exact maximum, on a coarse walk and then on the small steps a refinement takes.
+        var maxScreen = ScenarioScreen(lipschitz: (0..<n).map { abs(b[$0]) + abs(c[$0] * k[$0]) },
+                                       constant: (0..<n).map { abs(a[$0]) + abs(b[$0]) + abs(c[$0]) })
+        var ratios = (0..<100).map { 0.2 + Double($0) * 0.04 }
+        var x = 1.7, width = 0.05
+        for _ in 0..<40 { ratios.append(x); width *= 0.6; x += width * (rng.unit() - 0.5) }
+        for r in ratios {
+            let full = max(0, (0..<n).map { loss($0, r) }.max()!)
+            XCTAssertEqual(maxScreen.worst(r: r) { loss($0, r) }, full, "r = \(r)")
+        }
+        XCTAssertGreaterThan(maxScreen.skipped, maxScreen.evaluated)
+    }
+}

@@ -328,8 +328,20 @@ public enum DetMath {
     /// (x² exact as a double-double, G from `scaledUpperTail`), so tiny lower-tail probabilities
     /// (deep out-of-the-money options) keep full *relative* accuracy down to the subnormal range;
     /// for x > 0, Φ(x) = 1 − e^(−x²/2)·G(x), whose subtraction loses nothing because the product
-    /// is ≤ 1/2. Φ(0) = 1/2 exactly; Φ(x) = 0 for x < −40 and 1 for x > 40.
+    /// is ≤ 1/2. Φ(0) = 1/2 exactly; Φ(x) = 0 for x < −40.
+    ///
+    /// For x > 8.5 the result is returned as 1 without evaluating the tail: there e^(−x²/2)·G(x) <
+    /// 1e-17 < 2^-54, half an ulp of 1 from below, so `1.0 − tail` rounds to exactly 1 anyway. The
+    /// shortcut changes no result (`DetMathTests` checks the full formula gives 1 on a dense grid
+    /// above 8.5) and spares the 24-level continued fraction, which the liquidation ladder's far
+    /// rungs hit constantly.
     public static func normCDF(_ x: Double) -> Double {
+        if x > 8.5 { return 1 }
+        return normCDFFormula(x)
+    }
+
+    /// Φ by the formula alone (no upper-tail shortcut); `normCDF` is this with the shortcut.
+    static func normCDFFormula(_ x: Double) -> Double {
         if x.isNaN { return .nan }
         if x == 0 { return 0.5 }
         if x < -40 { return 0 }

@@ -7,6 +7,10 @@ public struct AnalysisOptions: Sendable, Equatable {
     /// Whether to search account-level liquidation prices (the costly part in portfolio mode, where
     /// every trial price re-runs the grid). When false, `RiskReport.liquidation` is empty.
     public var liquidationPrices: Bool
+    /// Whether the portfolio-mode liquidation ladder may skip scenarios that provably cannot decide
+    /// the sign of g (`ScenarioScreen`). Results are identical either way; the tests switch it off
+    /// to check exactly that.
+    var scenarioScreening = true
     public init(targetDelta: [String: Double] = [:], targetMarginRatio: Double = 0.5, liquidationPrices: Bool = true) {
         self.targetDelta = targetDelta; self.targetMarginRatio = targetMarginRatio
         self.liquidationPrices = liquidationPrices
@@ -55,9 +59,13 @@ struct Book {
     var collScen: [[Double]] = []        // per balance, per scenario
     var collByU: [Double]                // signed collateral value per underlying
     var collQuote = 0.0
+    /// Each instrument's tier table, looked up once: the margin helpers run inside root searches,
+    /// where hashing the table name on every trial price showed up in profiles.
+    let tiers: [[MarginTier]]
 
     init(portfolio: Portfolio, market: MarketSnapshot, table: UnitRiskTable) throws(InputError) {
         self.market = market; self.table = table; self.portfolio = portfolio
+        tiers = market.instruments.map { market.margin.tierTables[$0.tierTable] ?? [] }
         let nU = market.underlyings.count
         netQ = [Double](repeating: 0, count: market.instruments.count)
         coin = [Double](repeating: 0, count: nU)
@@ -118,14 +126,12 @@ struct Book {
     /// instrument's value per contract at that ratio (options).
     func standardMargin(instrument i: Int, quantity q: Double, ratio r: Double, unitValue: Double) -> (mm: Double, im: Double) {
         guard q != 0 else { return (0, 0) }
-        let inst = market.instruments[i], m = table.models[i]
+        let m = table.models[i]
         switch m.form {
         case .linear:
-            let table = market.margin.tierTables[inst.tierTable] ?? []
-            return MarginRules.tiered(notional: abs(q) * m.size * m.mark * r, table: table)
+            return MarginRules.tiered(notional: abs(q) * m.size * m.mark * r, table: tiers[i])
         case .inverse:
-            let table = market.margin.tierTables[inst.tierTable] ?? []
-            return MarginRules.tiered(notional: abs(q) * m.size, table: table)
+            return MarginRules.tiered(notional: abs(q) * m.size, table: tiers[i])
         case .option(let kind, let strike, _, _, _):
             guard q < 0 else { return (0, 0) }
             return MarginRules.shortOption(contracts: -q, size: m.size, index: m.spot * r,
@@ -137,22 +143,22 @@ struct Book {
     /// Assumed isolated wallet of position k, in quote at ratio r: its initial margin at entry
     /// (futures/perpetuals: notional at the entry price; inverse: face value, held as coin
     /// `IM/entry` and so worth `IM·S/entry`; options: initial margin at the snapshot).
+    /// Only the inverse wallet moves with r, and linearly: `isolatedWallet(k, r) =
+    /// isolatedWallet(k, 1)·r` there, bit for bit (the product is formed last).
     func isolatedWallet(position k: Int, ratio r: Double) -> Double {
-        let p = portfolio.positions[k], i = posIndex[k]
-        let inst = market.instruments[i], m = table.models[i]
+        let quantity = portfolio.positions[k].quantity, entry = portfolio.positions[k].entryPrice
+        let i = posIndex[k], m = table.models[i]
         switch m.form {
         case .linear:
-            let t = market.margin.tierTables[inst.tierTable] ?? []
-            return MarginRules.tiered(notional: abs(p.quantity) * m.size * p.entryPrice, table: t).im
+            return MarginRules.tiered(notional: abs(quantity) * m.size * entry, table: tiers[i]).im
         case .inverse:
-            let t = market.margin.tierTables[inst.tierTable] ?? []
-            let im = MarginRules.tiered(notional: abs(p.quantity) * m.size, table: t).im
-            return im / p.entryPrice * m.spot * r
+            let im = MarginRules.tiered(notional: abs(quantity) * m.size, table: tiers[i]).im
+            return im / entry * m.spot * r
         case .option:
             // Short: the initial margin at the snapshot (the premium received is in the P&L);
             // long: the premium paid, so the position's equity is its value, never below its (zero) margin.
-            if p.quantity > 0 { return p.quantity * m.size * p.entryPrice }
-            return standardMargin(instrument: i, quantity: p.quantity, ratio: 1, unitValue: table.instruments[i].value).im
+            if quantity > 0 { return quantity * m.size * entry }
+            return standardMargin(instrument: i, quantity: quantity, ratio: 1, unitValue: table.instruments[i].value).im
         }
     }
 
@@ -301,11 +307,16 @@ struct Book {
         var isolated: [IsolatedPositionMargin] = []
         var isoMM = 0.0, isoIM = 0.0
         var isoMMByPos = [Double](repeating: 0, count: portfolio.positions.count)
+        // Unit values of each instrument at every ladder rung, filled on first use: the positions of
+        // one instrument share them in their isolated root searches.
+        var rungValues = [RungValues?](repeating: nil, count: market.instruments.count)
         for (k, p) in portfolio.positions.enumerated() {
             let i = posIndex[k]
             let r = standardMargin(instrument: i, quantity: p.quantity, ratio: 1, unitValue: table.instruments[i].value)
             isoMM += r.mm; isoIM += r.im; isoMMByPos[k] = r.mm
-            if portfolio.marginMode == .isolated { isolated.append(isolatedPosition(k, mm: r.mm, im: r.im)) }
+            if portfolio.marginMode == .isolated {
+                isolated.append(isolatedPosition(k, mm: r.mm, im: r.im, rungValues: &rungValues))
+            }
         }
         let isolatedFig = MarginFigures(maintenance: isoMM, initial: isoIM)
 
@@ -325,7 +336,8 @@ struct Book {
         var liquidation: [LiquidationMetrics] = []
         for ui in 0..<nU where options.liquidationPrices {
             liquidation.append(liquidationFor(underlying: ui, equity: equity, crossMM: crossMM, isoMMByPos: isoMMByPos,
-                                              pnlByU: pnlByU, stressQuote: stressQuote, activeMM: active.maintenance))
+                                              pnlByU: pnlByU, stressQuote: stressQuote, activeMM: active.maintenance,
+                                              screening: options.scenarioScreening))
         }
 
         // Actions.
@@ -363,7 +375,10 @@ struct Book {
 
     // MARK: isolated positions
 
-    func isolatedPosition(_ k: Int, mm: Double, im: Double) -> IsolatedPositionMargin {
+    /// An instrument's unit values at the liquidation ladder's rungs (below, above).
+    struct RungValues { var down: [Double]; var up: [Double] }
+
+    func isolatedPosition(_ k: Int, mm: Double, im: Double, rungValues: inout [RungValues?]) -> IsolatedPositionMargin {
         let p = portfolio.positions[k], i = posIndex[k], m = table.models[i]
         let inst = market.instruments[i]
         let wallet = isolatedWallet(position: k, ratio: 1)
@@ -374,25 +389,36 @@ struct Book {
             method = "binance_closed_form"
             // Binance's formula is in terms of the mark; our index-based notional and the mark moving
             // with the index mean the mark at liquidation is LP_mark, the index LP_mark·S0/mark.
-            let table = market.margin.tierTables[inst.tierTable] ?? []
             if let lpMark = MarginRules.binanceIsolatedLiquidationPrice(wallet: wallet, quantity: p.quantity * m.size,
-                                                                        entry: p.entryPrice, table: table) {
+                                                                        entry: p.entryPrice, table: tiers[i]) {
                 lp = lpMark * (m.spot / m.mark)
             }
         } else if case .option = m.form, p.quantity > 0 {
             method = "long_option_never_liquidated"
         } else {
             method = "root_search"
-            let g: (Double) -> Double = { r in
-                let v = m.value(ratio: r, lnRatio: DetMath.log(r), sd: m.baseSD)
-                let upnl = p.quantity * v + self.posCash[k] + self.posCoin[k] * m.spot * r
-                let mmr = self.standardMargin(instrument: i, quantity: p.quantity, ratio: r, unitValue: v).mm
-                return self.isolatedWallet(position: k, ratio: r) + upnl - mmr
+            // The wallet at r is `wallet` (options) or `wallet·r` (inverse): see `isolatedWallet`.
+            let walletMoves: Bool
+            if case .inverse = m.form { walletMoves = true } else { walletMoves = false }
+            let q = p.quantity, cashK = posCash[k], coinK = posCoin[k]
+            let gAt: (Double, Double) -> Double = { r, v in
+                let upnl = q * v + cashK + coinK * m.spot * r
+                let mmr = self.standardMargin(instrument: i, quantity: q, ratio: r, unitValue: v).mm
+                return (walletMoves ? wallet * r : wallet) + upnl - mmr
             }
+            let g: (Double) -> Double = { r in gAt(r, m.value(ratio: r, lnRatio: DetMath.log(r), sd: m.baseSD)) }
             let g1 = eq - mm
             if g1 > 0 {
-                let down = LiquidationSearch.nearestRoot(g: g, g1: g1, ladder: LiquidationSearch.downLadder)
-                let up = LiquidationSearch.nearestRoot(g: g, g1: g1, ladder: LiquidationSearch.upLadder)
+                typealias L = LiquidationSearch
+                if rungValues[i] == nil {
+                    let sd = m.baseSD
+                    rungValues[i] = RungValues(
+                        down: zip(L.downLadder, L.downLadderLog).map { m.value(ratio: $0, lnRatio: $1, sd: sd) },
+                        up: zip(L.upLadder, L.upLadderLog).map { m.value(ratio: $0, lnRatio: $1, sd: sd) })
+                }
+                let cached = rungValues[i]!
+                let down = L.nearestRoot(g: g, g1: g1, ladder: L.downLadder, atRung: { gAt(L.downLadder[$0], cached.down[$0]) })
+                let up = L.nearestRoot(g: g, g1: g1, ladder: L.upLadder, atRung: { gAt(L.upLadder[$0], cached.up[$0]) })
                 let pick: Double?
                 switch (down, up) {
                 case let (d?, u?): pick = (1 - d) <= (u - 1) ? d : u
@@ -416,7 +442,8 @@ struct Book {
     /// The index level of underlying `ui` (all else fixed, options re-priced at unchanged vol) at
     /// which equity meets the maintenance margin of the portfolio's mode.
     func liquidationFor(underlying ui: Int, equity: Double, crossMM: [Double], isoMMByPos: [Double],
-                        pnlByU: [[Double]], stressQuote: [Double], activeMM: Double) -> LiquidationMetrics {
+                        pnlByU: [[Double]], stressQuote: [Double], activeMM: Double,
+                        screening: Bool) -> LiquidationMetrics {
         let und = market.underlyings[ui]
         let s0 = und.indexPrice
         // Instruments of this underlying that the book touches (net or, for isolated, any position).
@@ -461,7 +488,8 @@ struct Book {
         let weights = market.scenarios.map(\.weight)
         let ratiosU = table.scenarioRatios.map { $0[ui] }
 
-        let g: (Double) -> Double = { r in
+        /// Equity at ratio r and the re-priced unit values it used (shared by g and the screen).
+        let base: (Double) -> (lnr: Double, values: [Double], eq: Double) = { r in
             let lnr = DetMath.log(r)
             var eq = equity + linearTied * (r - 1)
             var values = [Double](repeating: 0, count: mine.count)
@@ -470,6 +498,47 @@ struct Book {
                 values[n] = v
                 eq += nets[n] * (v - baseValues[n])
             }
+            return (lnr, values, eq)
+        }
+        /// Portfolio mode: the weighted loss of scenario s around the moved base r.
+        let scenarioLoss: (Int, Double, Double, [Double]) -> Double = { s, r, lnr, values in
+            let rs = ratiosU[s], lnrs = lnr + lnRs[s], sd = sds[s]
+            var pnl = othersPnl[s] + linearTied * r * (rs - 1)
+            for n in 0..<mine.count where nets[n] != 0 {
+                let v = models[n].value(ratio: r * rs, lnRatio: lnrs, sd: sd[n])
+                pnl += nets[n] * (v - values[n])
+            }
+            return weights[s] * -pnl
+        }
+        // Portfolio mode: most scenarios are nowhere near deciding g's sign (on the ladder) or its
+        // maximum (in the refinement), so a Lipschitz screen skips them (see `ScenarioScreen`). The
+        // values of g and the verdicts are exactly those of the full evaluation.
+        var screen: ScenarioScreen? = nil
+        if mode == .portfolio && screening {
+            var slope = [Double](repeating: 0, count: mine.count), level = [Double](repeating: 0, count: mine.count)
+            for n in 0..<mine.count {
+                let m = models[n]
+                switch m.form {
+                case .linear: slope[n] = abs(m.size * m.mark)
+                case .inverse: level[n] = 2 * abs(m.size * (m.spot / m.mark))
+                case .option: slope[n] = abs(m.size * m.df * m.forward); level[n] = abs(m.size * m.df * m.strike)
+                }
+            }
+            var lipschitz = [Double](repeating: 0, count: nS), constant = [Double](repeating: 0, count: nS)
+            for s in 0..<nS {
+                let rs = ratiosU[s]
+                var l = abs(linearTied) * (abs(rs) + 1), c = abs(othersPnl[s])
+                for n in 0..<mine.count where nets[n] != 0 {
+                    l += abs(nets[n]) * slope[n] * (abs(rs) + 1)
+                    c += abs(nets[n]) * level[n]
+                }
+                lipschitz[s] = abs(weights[s]) * l
+                constant[s] = abs(weights[s]) * c
+            }
+            screen = ScenarioScreen(lipschitz: lipschitz, constant: constant)
+        }
+        let g: (Double) -> Double = { r in
+            let (lnr, values, eq) = base(r)
             var mm = mmOthers
             switch mode {
             case .cross:
@@ -484,29 +553,31 @@ struct Book {
                 }
             case .portfolio:
                 var worst = 0.0
-                for s in 0..<nS {
-                    let rs = ratiosU[s], lnrs = lnr + lnRs[s], sd = sds[s]
-                    var pnl = othersPnl[s] + linearTied * r * (rs - 1)
-                    for n in 0..<mine.count where nets[n] != 0 {
-                        let v = models[n].value(ratio: r * rs, lnRatio: lnrs, sd: sd[n])
-                        pnl += nets[n] * (v - values[n])
+                if screen != nil {
+                    worst = screen!.worst(r: r) { s in scenarioLoss(s, r, lnr, values) }
+                } else {
+                    for s in 0..<nS {
+                        let wl = scenarioLoss(s, r, lnr, values)
+                        if wl > worst { worst = wl }
                     }
-                    let wl = weights[s] * -pnl
-                    if wl > worst { worst = wl }
                 }
                 mm = fraction * worst
             }
             return eq - mm
+        }
+        let isSafe: ((Double) -> Bool)? = screen == nil ? nil : { r in
+            let (lnr, values, eq) = base(r)
+            return screen!.isSafe(r: r, equity: eq, fraction: fraction) { s in scenarioLoss(s, r, lnr, values) }
         }
         let g1 = equity - activeMM
         var out = LiquidationMetrics(underlying: und.id, indexPrice: s0, status: "ok", below: nil, above: nil,
                                      distanceBelowPercent: nil, distanceAbovePercent: nil, nearest: nil,
                                      nearestDistancePercent: nil)
         guard g1 > 0 else { out.status = "at_or_below_maintenance"; return out }
-        if let d = LiquidationSearch.nearestRoot(g: g, g1: g1, ladder: LiquidationSearch.downLadder) {
+        if let d = LiquidationSearch.nearestRoot(g: g, g1: g1, ladder: LiquidationSearch.downLadder, isSafe: isSafe) {
             out.below = d * s0; out.distanceBelowPercent = (d - 1) * 100
         }
-        if let u = LiquidationSearch.nearestRoot(g: g, g1: g1, ladder: LiquidationSearch.upLadder) {
+        if let u = LiquidationSearch.nearestRoot(g: g, g1: g1, ladder: LiquidationSearch.upLadder, isSafe: isSafe) {
             out.above = u * s0; out.distanceAbovePercent = (u - 1) * 100
         }
         switch (out.distanceBelowPercent, out.distanceAbovePercent) {
