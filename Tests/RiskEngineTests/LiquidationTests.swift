@@ -197,31 +197,41 @@ final class ScenarioScreenTests: XCTestCase {
         let c = (0..<n).map { _ in rng.unit() * 30 }
         let k = (0..<n).map { _ in 1 + rng.unit() * 5 }
         func loss(_ s: Int, _ r: Double) -> Double { a[s] + b[s] * (r - 1) + c[s] * sin(k[s] * r) }
-        func eq(_ r: Double) -> Double { 15 + 12 * (r - 1) }
-        var screen = ScenarioScreen(lipschitz: (0..<n).map { abs(b[$0]) + abs(c[$0] * k[$0]) },
-                                    constant: (0..<n).map { abs(a[$0]) + abs(b[$0]) + abs(c[$0]) })
-        var safeCount = 0, unsafeCount = 0
-        for step in 0..<400 {
-            let r = 0.2 + Double(step) * 0.01
-            let full = eq(r) - 0.5 * max(0, (0..<n).map { loss($0, r) }.max()!) > 0
-            let got = screen.isSafe(r: r, equity: eq(r), fraction: 0.5) { loss($0, r) }
-            XCTAssertEqual(got, full, "r = \(r)")
-            if full { safeCount += 1 } else { unsafeCount += 1 }
+        func lossAndSlope(_ s: Int, _ r: Double) -> (value: Double, slope: Double) {
+            (loss(s, r), b[s] + c[s] * k[s] * cos(k[s] * r))
         }
-        XCTAssertGreaterThan(safeCount, 20)
-        XCTAssertGreaterThan(unsafeCount, 20)
-        print("screen: \(safeCount) safe, \(unsafeCount) unsafe ratios; \(screen.evaluated) scenario evaluations, \(screen.skipped) skipped")
-        XCTAssertGreaterThan(screen.skipped, screen.evaluated / 2)
+        // |loss − tangent| ≤ ½·|c|·k²·d² (the sine's second derivative), or 2·|c|·k·d.
+        let curvature: (Int, Double, Double) -> Double = { s, d, _ in
+            min(0.5 * abs(c[s]) * k[s] * k[s] * d * d, 2 * abs(c[s]) * k[s] * d)
+        }
+        func eq(_ r: Double) -> Double { 15 + 12 * (r - 1) }
+        for curve in [nil, curvature] {
+            var screen = ScenarioScreen(lipschitz: (0..<n).map { abs(b[$0]) + abs(c[$0] * k[$0]) },
+                                        constant: (0..<n).map { abs(a[$0]) + abs(b[$0]) + abs(c[$0]) }, curvature: curve)
+            var safeCount = 0, unsafeCount = 0
+            for step in 0..<400 {
+                let r = 0.2 + Double(step) * 0.01
+                let full = eq(r) - 0.5 * max(0, (0..<n).map { loss($0, r) }.max()!) > 0
+                let got = screen.isSafe(r: r, equity: eq(r), fraction: 0.5) { lossAndSlope($0, r) }
+                XCTAssertEqual(got, full, "r = \(r)")
+                if full { safeCount += 1 } else { unsafeCount += 1 }
+            }
+            XCTAssertGreaterThan(safeCount, 20)
+            XCTAssertGreaterThan(unsafeCount, 20)
+            print("screen (\(curve == nil ? "first order" : "second order")): \(safeCount) safe, \(unsafeCount) unsafe ratios; \(screen.evaluated) scenario evaluations, \(screen.skipped) skipped")
+            XCTAssertGreaterThan(screen.skipped, screen.evaluated / 2)
+        }
 
         // The exact maximum, on a coarse walk and then on the small steps a refinement takes.
         var maxScreen = ScenarioScreen(lipschitz: (0..<n).map { abs(b[$0]) + abs(c[$0] * k[$0]) },
-                                       constant: (0..<n).map { abs(a[$0]) + abs(b[$0]) + abs(c[$0]) })
+                                       constant: (0..<n).map { abs(a[$0]) + abs(b[$0]) + abs(c[$0]) },
+                                       curvature: curvature)
         var ratios = (0..<100).map { 0.2 + Double($0) * 0.04 }
         var x = 1.7, width = 0.05
         for _ in 0..<40 { ratios.append(x); width *= 0.6; x += width * (rng.unit() - 0.5) }
         for r in ratios {
             let full = max(0, (0..<n).map { loss($0, r) }.max()!)
-            XCTAssertEqual(maxScreen.worst(r: r) { loss($0, r) }, full, "r = \(r)")
+            XCTAssertEqual(maxScreen.worst(r: r) { lossAndSlope($0, r) }, full, "r = \(r)")
         }
         XCTAssertGreaterThan(maxScreen.skipped, maxScreen.evaluated)
     }

@@ -77,35 +77,45 @@ enum LiquidationSearch {
 }
 
 /// Decides the sign of the portfolio-mode liquidation function
-/// `g(r) = eq(r) − f·max(0, maxₛ wlₛ(r))` while evaluating as few scenarios as it can.
+/// `g(r) = eq(r) − f·max(0, maxₛ wlₛ(r))`, or its maximum term, while evaluating as few scenarios
+/// as it can.
 ///
-/// Why this is exact: each weighted scenario loss is Lipschitz in the ratio r. With
-/// `pnlₛ(r) = othersₛ + T·r·(ρₛ − 1) + Σₙ qₙ·(vₙ(r·ρₛ) − vₙ(r))` and every unit value's slope
-/// bounded (`|∂v/∂r| ≤ size·df·F0` for an option, since a Black-76 delta lies in [−df, df];
-/// `size·mark` for a linear contract; 0 for an inverse one),
+/// Why this is exact: each weighted scenario loss is smooth in the ratio r, with
+/// `pnlₛ(r) = othersₛ + T·r·(ρₛ − 1) + Σₙ qₙ·(vₙ(r·ρₛ) − vₙ(r))`. After scenario s has been
+/// evaluated exactly at an anchor a (its loss and its slope in r), two bounds hold at any r:
 ///
-///     |wlₛ(r) − wlₛ(a)| ≤ Lₛ·|r − a|,   Lₛ = |wₛ|·(|T| + Σₙ |qₙ|·slopeₙ)·(ρₛ + 1).
+/// - first order: `|wlₛ(r) − wlₛ(a)| ≤ Lₛ·|r − a|`, `Lₛ = |wₛ|·(|T| + Σₙ |qₙ|·slopeₙ)·(ρₛ + 1)`,
+///   because every unit value's slope is bounded (`|∂v/∂r| ≤ size·df·F0` for an option, a Black-76
+///   delta lying in [−df, df]; `size·mark` for a linear contract; 0 for an inverse one);
+/// - second order: `|wlₛ(r) − wlₛ(a) − wlₛ′(a)·(r − a)| ≤ Rₛ(|r − a|, min(r, a))`, the caller's
+///   `curvature` bound, from the Black-76 gamma `size·df·φ(d1)/(F·σ√T) ≤ size·df/(F·σ√T·√(2π))`
+///   (each option term's remainder is also at most twice its slope bound times |r − a|, whichever
+///   is smaller). Linear and inverse contracts are exactly linear in r: no remainder.
 ///
-/// The computed losses differ from the exact ones by rounding (a few ulps per term, so below
-/// 1e-12 of `Cₛ + Lₛ·r`, the scale of the terms summed); the bound adds 1e-9 of that scale at both
-/// ends, far more than enough. After scenario s has been evaluated exactly at an anchor a, any later
-/// ratio r with `eq(r) − f·max(0, bound) > 0` cannot be made unsafe by s, and s is skipped. Because
-/// IEEE rounding is monotone, `eq − f·x` computed in floating point is non-increasing in x, so "every
-/// candidate for the maximum keeps g positive" implies the computed g is positive: the verdict is
-/// the one the full evaluation would give, bit for bit, and the ladder finds the same bracket.
+/// The computed losses and slopes differ from the exact ones by rounding (a few ulps per term, so
+/// below 1e-12 of `Cₛ + Lₛ·r`, the scale of the terms summed); the bound adds 1e-9 of that scale at
+/// both ends, far more than enough. A scenario is skipped when its bound shows it cannot decide
+/// the answer. Because IEEE rounding is monotone, `eq − f·x` computed in floating point is
+/// non-increasing in x, so the verdicts and the maximum are those of the full evaluation, bit for
+/// bit, and the ladder finds the same bracket and the refinement the same iterates.
 struct ScenarioScreen {
     /// Lₛ (weight included) and the constant part Cₛ of the rounding scale, per scenario.
     let lipschitz: [Double]
     let constant: [Double]
-    /// The last exact evaluation of each scenario: (ratio, weighted loss); nil before the first or
-    /// after a NaN (a NaN loss is ignored by the maximum, so it can never be skipped safely).
-    private var anchors: [(r: Double, loss: Double)?]
+    /// Rₛ(d, rLow): a bound on the deviation of scenario s's weighted loss from its tangent at an
+    /// anchor at distance d, all ratios in between being ≥ rLow. nil: first-order bounds only.
+    let curvature: ((Int, Double, Double) -> Double)?
+    /// The last exact evaluation of each scenario: (ratio, weighted loss, its slope in r); nil
+    /// before the first or after a NaN (a NaN loss is ignored by the maximum, so it can never be
+    /// skipped safely).
+    private var anchors: [(r: Double, loss: Double, slope: Double)?]
     /// Scenario evaluations done and skipped (for the tests and the benchmark notes).
     private(set) var evaluated = 0, skipped = 0
 
-    init(lipschitz: [Double], constant: [Double]) {
+    init(lipschitz: [Double], constant: [Double], curvature: ((Int, Double, Double) -> Double)? = nil) {
         self.lipschitz = lipschitz
         self.constant = constant
+        self.curvature = curvature
         anchors = Array(repeating: nil, count: lipschitz.count)
     }
 
@@ -113,40 +123,57 @@ struct ScenarioScreen {
     /// scenarios in decreasing order of their bound and stopping once no remaining bound exceeds
     /// the largest loss found: those scenarios cannot change the maximum. Near a root, where the
     /// refinement moves r by tiny steps, this is usually one or two scenarios.
-    mutating func worst(r: Double, loss: (Int) -> Double) -> Double {
+    mutating func worst(r: Double, loss: (Int) -> (value: Double, slope: Double)) -> Double {
         var order: [(bound: Double, s: Int)] = []
         order.reserveCapacity(anchors.count)
-        for s in 0..<anchors.count { order.append((bound(s, at: r), s)) }
+        for s in 0..<anchors.count { order.append((bound(s, at: r, secondOrder: true), s)) }
         order.sort { $0.bound > $1.bound || ($0.bound == $1.bound && $0.s < $1.s) }
         var worst = 0.0
         for (k, (b, s)) in order.enumerated() {
             if b <= worst { skipped += order.count - k; break }
-            let wl = loss(s)
-            evaluated += 1
-            anchors[s] = wl.isNaN ? nil : (r, wl)
+            let wl = evaluate(s, at: r, loss)
             if wl > worst { worst = wl }
         }
         return worst
     }
 
-    /// An upper bound on scenario s's computed loss at r; +∞ without a usable anchor.
-    private func bound(_ s: Int, at r: Double) -> Double {
-        guard let a = anchors[s] else { return .infinity }
-        let slack = 1e-9 * (2 * constant[s] + lipschitz[s] * (r + a.r))
-        let b = a.loss + lipschitz[s] * abs(r - a.r) + slack
-        return b.isNaN ? .infinity : b
-    }
-
     /// Exactly `equity − fraction·max(0, maxₛ loss(s)) > 0`, calling `loss` only where needed.
-    mutating func isSafe(r: Double, equity eq: Double, fraction: Double, loss: (Int) -> Double) -> Bool {
+    mutating func isSafe(r: Double, equity eq: Double, fraction: Double,
+                         loss: (Int) -> (value: Double, slope: Double)) -> Bool {
         var worst = 0.0
         for s in 0..<anchors.count {
-            if anchors[s] != nil && eq - fraction * max(0, bound(s, at: r)) > 0 { skipped += 1; continue }
-            let wl = loss(s)
-            evaluated += 1
-            anchors[s] = wl.isNaN ? nil : (r, wl)
+            if anchors[s] != nil {
+                // The cheap first-order bound first; the second-order one only when that fails.
+                if eq - fraction * max(0, bound(s, at: r, secondOrder: false)) > 0
+                    || eq - fraction * max(0, bound(s, at: r, secondOrder: true)) > 0 {
+                    skipped += 1; continue
+                }
+            }
+            let wl = evaluate(s, at: r, loss)
             if wl > worst { worst = wl }
         }
         return eq - fraction * worst > 0
+    }
+
+    /// Evaluates scenario s exactly, records it as the new anchor, and returns the loss.
+    private mutating func evaluate(_ s: Int, at r: Double, _ loss: (Int) -> (value: Double, slope: Double)) -> Double {
+        let (wl, slope) = loss(s)
+        evaluated += 1
+        anchors[s] = wl.isNaN || slope.isNaN ? nil : (r, wl, slope)
+        return wl
+    }
+
+    /// An upper bound on scenario s's computed loss at r (+∞ without a usable anchor): the first-
+    /// order bound, tightened by the second-order one when asked for and available.
+    private func bound(_ s: Int, at r: Double, secondOrder: Bool) -> Double {
+        guard let a = anchors[s] else { return .infinity }
+        let d = abs(r - a.r)
+        let slack = 1e-9 * (2 * constant[s] + lipschitz[s] * (r + a.r))
+        var b = a.loss + lipschitz[s] * d + slack
+        if secondOrder, let curvature {
+            let t = a.loss + a.slope * (r - a.r) + curvature(s, d, min(r, a.r)) + slack
+            if t < b { b = t }
+        }
+        return b.isNaN ? .infinity : b
     }
 }

@@ -488,27 +488,44 @@ struct Book {
         let weights = market.scenarios.map(\.weight)
         let ratiosU = table.scenarioRatios.map { $0[ui] }
 
-        /// Equity at ratio r and the re-priced unit values it used (shared by g and the screen).
-        let base: (Double) -> (lnr: Double, values: [Double], eq: Double) = { r in
+        /// Equity at ratio r and the re-priced unit values it used (shared by g and the screen), with
+        /// their slopes in r when asked (portfolio mode's screen; the values are the same bits).
+        let base: (Double, Bool) -> (lnr: Double, values: [Double], slopes: [Double], eq: Double) = { r, withSlopes in
             let lnr = DetMath.log(r)
             var eq = equity + linearTied * (r - 1)
             var values = [Double](repeating: 0, count: mine.count)
+            var slopes = [Double](repeating: 0, count: withSlopes ? mine.count : 0)
             for n in 0..<mine.count {
-                let v = models[n].value(ratio: r, lnRatio: lnr, sd: models[n].baseSD)
+                let v: Double
+                if withSlopes {
+                    let (x, dx) = models[n].valueAndSlope(ratio: r, lnRatio: lnr, sd: models[n].baseSD)
+                    v = x; slopes[n] = dx
+                } else {
+                    v = models[n].value(ratio: r, lnRatio: lnr, sd: models[n].baseSD)
+                }
                 values[n] = v
                 eq += nets[n] * (v - baseValues[n])
             }
-            return (lnr, values, eq)
+            return (lnr, values, slopes, eq)
         }
-        /// Portfolio mode: the weighted loss of scenario s around the moved base r.
-        let scenarioLoss: (Int, Double, Double, [Double]) -> Double = { s, r, lnr, values in
+        /// Portfolio mode: the weighted loss of scenario s around the moved base r, and its slope in r
+        /// (the loss itself is summed exactly as without the slope).
+        let scenarioLoss: (Int, Double, Double, [Double], [Double]) -> (value: Double, slope: Double) = { s, r, lnr, values, slopes in
             let rs = ratiosU[s], lnrs = lnr + lnRs[s], sd = sds[s]
             var pnl = othersPnl[s] + linearTied * r * (rs - 1)
-            for n in 0..<mine.count where nets[n] != 0 {
-                let v = models[n].value(ratio: r * rs, lnRatio: lnrs, sd: sd[n])
-                pnl += nets[n] * (v - values[n])
+            guard !slopes.isEmpty else {
+                for n in 0..<mine.count where nets[n] != 0 {
+                    pnl += nets[n] * (models[n].value(ratio: r * rs, lnRatio: lnrs, sd: sd[n]) - values[n])
+                }
+                return (weights[s] * -pnl, .nan)
             }
-            return weights[s] * -pnl
+            var dpnl = linearTied * (rs - 1)
+            for n in 0..<mine.count where nets[n] != 0 {
+                let (v, dv) = models[n].valueAndSlope(ratio: r * rs, lnRatio: lnrs, sd: sd[n])
+                pnl += nets[n] * (v - values[n])
+                dpnl += nets[n] * (rs * dv - slopes[n])
+            }
+            return (weights[s] * -pnl, weights[s] * -dpnl)
         }
         // Portfolio mode: most scenarios are nowhere near deciding g's sign (on the ladder) or its
         // maximum (in the refinement), so a Lipschitz screen skips them (see `ScenarioScreen`). The
@@ -535,10 +552,36 @@ struct Book {
                 lipschitz[s] = abs(weights[s]) * l
                 constant[s] = abs(weights[s]) * c
             }
-            screen = ScenarioScreen(lipschitz: lipschitz, constant: constant)
+            // Second-order data per option held: with S = |q|·size·df·F0 (the slope bound at ratio
+            // 1), the term q·v(r·ρ) has |∂²/∂r²| ≤ ρ·S/(r·σ√T·√(2π)) and slope ≤ ρ·S, so its
+            // deviation from the tangent over a distance d (ratios ≥ rLow) is at most
+            // min(½·ρ·S·d²/(rLow·σ√T·√(2π)), 2·ρ·S·d); the same with ρ = 1 and the snapshot σ√T
+            // for the term −q·v(r).
+            var held: [Int] = []
+            for n in 0..<mine.count where nets[n] != 0 {
+                if case .option = models[n].form { held.append(n) }
+            }
+            let invSqrt2Pi = 0.3989422804014327
+            let baseS = held.map { abs(nets[$0]) * slope[$0] }
+            let baseK = held.enumerated().map { k, n in models[n].baseSD > 0 ? baseS[k] * invSqrt2Pi / models[n].baseSD : .infinity }
+            let scenS = (0..<nS).map { s in baseS.map { abs(ratiosU[s]) * $0 } }
+            let scenK = (0..<nS).map { s in
+                held.enumerated().map { k, n in sds[s][n] > 0 ? scenS[s][k] * invSqrt2Pi / sds[s][n] : .infinity }
+            }
+            let absWeights = weights.map { abs($0) }
+            let curvature: (Int, Double, Double) -> Double = { s, d, rLow in
+                let h = 0.5 * d * d / rLow, d2 = 2 * d
+                let sS = scenS[s], sK = scenK[s]
+                var total = 0.0
+                for k in 0..<held.count {
+                    total += min(sK[k] * h, sS[k] * d2) + min(baseK[k] * h, baseS[k] * d2)
+                }
+                return absWeights[s] * total
+            }
+            screen = ScenarioScreen(lipschitz: lipschitz, constant: constant, curvature: curvature)
         }
         let g: (Double) -> Double = { r in
-            let (lnr, values, eq) = base(r)
+            let (lnr, values, slopes, eq) = base(r, screen != nil)
             var mm = mmOthers
             switch mode {
             case .cross:
@@ -554,10 +597,10 @@ struct Book {
             case .portfolio:
                 var worst = 0.0
                 if screen != nil {
-                    worst = screen!.worst(r: r) { s in scenarioLoss(s, r, lnr, values) }
+                    worst = screen!.worst(r: r) { s in scenarioLoss(s, r, lnr, values, slopes) }
                 } else {
                     for s in 0..<nS {
-                        let wl = scenarioLoss(s, r, lnr, values)
+                        let wl = scenarioLoss(s, r, lnr, values, slopes).value
                         if wl > worst { worst = wl }
                     }
                 }
@@ -566,8 +609,8 @@ struct Book {
             return eq - mm
         }
         let isSafe: ((Double) -> Bool)? = screen == nil ? nil : { r in
-            let (lnr, values, eq) = base(r)
-            return screen!.isSafe(r: r, equity: eq, fraction: fraction) { s in scenarioLoss(s, r, lnr, values) }
+            let (lnr, values, slopes, eq) = base(r, true)
+            return screen!.isSafe(r: r, equity: eq, fraction: fraction) { s in scenarioLoss(s, r, lnr, values, slopes) }
         }
         let g1 = equity - activeMM
         var out = LiquidationMetrics(underlying: und.id, indexPrice: s0, status: "ok", below: nil, above: nil,

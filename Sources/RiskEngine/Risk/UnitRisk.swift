@@ -111,6 +111,27 @@ struct InstrumentModel: Sendable {
         }
     }
 
+    /// `value(ratio:lnRatio:sd:)` (the same bits) and its derivative in the ratio, which the
+    /// liquidation screen needs: `size·mark` (linear), 0 (inverse), and for options
+    /// `size·sign·df·F0·Φ(sign·d1)` (Black-76 delta times F0; the intrinsic slope when σ√T = 0).
+    @inline(__always)
+    func valueAndSlope(ratio: Double, lnRatio: Double, sd: Double) -> (value: Double, slope: Double) {
+        switch form {
+        case .linear: return (size * mark * ratio, size * mark)
+        case .inverse: return (-size * (spot / mark), 0)
+        case .option:
+            let f = forward * ratio
+            guard sd > 0 else {
+                let x = sign * (f - strike)
+                return x > 0 ? (size * df * x, size * sign * df * forward) : (0, 0)
+            }
+            let d1 = (lnFK + lnRatio) / sd + 0.5 * sd
+            let d2 = d1 - sd
+            let n1 = DetMath.normCDF(sign * d1)
+            return (size * sign * df * (f * n1 - strike * DetMath.normCDF(sign * d2)), size * sign * df * forward * n1)
+        }
+    }
+
     /// The instrument's implied vol under a scenario's shock (options only; 0 otherwise).
     func shockedVol(_ shock: VolShock) -> Double {
         guard case .option(_, _, _, let iv, let dte) = form else { return 0 }
