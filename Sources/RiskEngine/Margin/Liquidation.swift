@@ -177,3 +177,61 @@ struct ScenarioScreen {
         return b.isNaN ? .infinity : b
     }
 }
+
+extension ScenarioScreen {
+    /// The screen for one underlying's portfolio-mode search (see `Book.liquidationFor`): the
+    /// instruments of that underlying with their net quantities, the quote value moving 1:1 with
+    /// the index (T), the P&L of everything else per scenario, the scenario ratios ρₛ of this
+    /// underlying, σ√T per scenario and instrument, and the scenario weights.
+    init(models: [InstrumentModel], nets: [Double], linearTied: Double, othersPnl: [Double],
+         ratios: [Double], scenarioSD: [[Double]], weights: [Double]) {
+        let nS = ratios.count
+        // Per instrument: the slope bound of one unit (|∂v/∂r| at most this) and the size of its
+        // value away from that slope (for the rounding allowance).
+        var slope = [Double](repeating: 0, count: models.count), level = [Double](repeating: 0, count: models.count)
+        for (n, m) in models.enumerated() {
+            switch m.form {
+            case .linear: slope[n] = abs(m.size * m.mark)
+            case .inverse: level[n] = 2 * abs(m.size * (m.spot / m.mark))
+            case .option: slope[n] = abs(m.size * m.df * m.forward); level[n] = abs(m.size * m.df * m.strike)
+            }
+        }
+        let absWeights = weights.map { abs($0) }
+        var lipschitz = [Double](repeating: 0, count: nS), constant = [Double](repeating: 0, count: nS)
+        for s in 0..<nS {
+            var l = abs(linearTied) * (abs(ratios[s]) + 1), c = abs(othersPnl[s])
+            for n in 0..<models.count where nets[n] != 0 {
+                l += abs(nets[n]) * slope[n] * (abs(ratios[s]) + 1)
+                c += abs(nets[n]) * level[n]
+            }
+            lipschitz[s] = absWeights[s] * l
+            constant[s] = absWeights[s] * c
+        }
+        // Second order, per option held: with S = |q|·size·df·F0, the term q·v(r·ρ) has
+        // |∂²/∂r²| ≤ ρ·S/(r·σ√T·√(2π)) and slope ≤ ρ·S, so its deviation from the tangent over a
+        // distance d (ratios ≥ rLow) is at most min(½·ρ·S·d²/(rLow·σ√T·√(2π)), 2·ρ·S·d); the same
+        // with ρ = 1 and the snapshot σ√T for the term −q·v(r).
+        var held: [Int] = []
+        for n in 0..<models.count where nets[n] != 0 {
+            if case .option = models[n].form { held.append(n) }
+        }
+        let invSqrt2Pi = 0.3989422804014327
+        let baseS = held.map { abs(nets[$0]) * slope[$0] }
+        let baseK = held.enumerated().map { k, n in
+            models[n].baseSD > 0 ? baseS[k] * invSqrt2Pi / models[n].baseSD : .infinity
+        }
+        let scenS = (0..<nS).map { s in baseS.map { abs(ratios[s]) * $0 } }
+        let scenK = (0..<nS).map { s in
+            held.enumerated().map { k, n in scenarioSD[s][n] > 0 ? scenS[s][k] * invSqrt2Pi / scenarioSD[s][n] : .infinity }
+        }
+        self.init(lipschitz: lipschitz, constant: constant) { s, d, rLow in
+            let h = 0.5 * d * d / rLow, d2 = 2 * d
+            let sS = scenS[s], sK = scenK[s]
+            var total = 0.0
+            for k in 0..<held.count {
+                total += min(sK[k] * h, sS[k] * d2) + min(baseK[k] * h, baseS[k] * d2)
+            }
+            return absWeights[s] * total
+        }
+    }
+}

@@ -528,57 +528,12 @@ struct Book {
             return (weights[s] * -pnl, weights[s] * -dpnl)
         }
         // Portfolio mode: most scenarios are nowhere near deciding g's sign (on the ladder) or its
-        // maximum (in the refinement), so a Lipschitz screen skips them (see `ScenarioScreen`). The
-        // values of g and the verdicts are exactly those of the full evaluation.
+        // maximum (in the refinement), so a screen of rigorous bounds skips them (`ScenarioScreen`).
+        // The values of g and the verdicts are exactly those of the full evaluation.
         var screen: ScenarioScreen? = nil
         if mode == .portfolio && screening {
-            var slope = [Double](repeating: 0, count: mine.count), level = [Double](repeating: 0, count: mine.count)
-            for n in 0..<mine.count {
-                let m = models[n]
-                switch m.form {
-                case .linear: slope[n] = abs(m.size * m.mark)
-                case .inverse: level[n] = 2 * abs(m.size * (m.spot / m.mark))
-                case .option: slope[n] = abs(m.size * m.df * m.forward); level[n] = abs(m.size * m.df * m.strike)
-                }
-            }
-            var lipschitz = [Double](repeating: 0, count: nS), constant = [Double](repeating: 0, count: nS)
-            for s in 0..<nS {
-                let rs = ratiosU[s]
-                var l = abs(linearTied) * (abs(rs) + 1), c = abs(othersPnl[s])
-                for n in 0..<mine.count where nets[n] != 0 {
-                    l += abs(nets[n]) * slope[n] * (abs(rs) + 1)
-                    c += abs(nets[n]) * level[n]
-                }
-                lipschitz[s] = abs(weights[s]) * l
-                constant[s] = abs(weights[s]) * c
-            }
-            // Second-order data per option held: with S = |q|·size·df·F0 (the slope bound at ratio
-            // 1), the term q·v(r·ρ) has |∂²/∂r²| ≤ ρ·S/(r·σ√T·√(2π)) and slope ≤ ρ·S, so its
-            // deviation from the tangent over a distance d (ratios ≥ rLow) is at most
-            // min(½·ρ·S·d²/(rLow·σ√T·√(2π)), 2·ρ·S·d); the same with ρ = 1 and the snapshot σ√T
-            // for the term −q·v(r).
-            var held: [Int] = []
-            for n in 0..<mine.count where nets[n] != 0 {
-                if case .option = models[n].form { held.append(n) }
-            }
-            let invSqrt2Pi = 0.3989422804014327
-            let baseS = held.map { abs(nets[$0]) * slope[$0] }
-            let baseK = held.enumerated().map { k, n in models[n].baseSD > 0 ? baseS[k] * invSqrt2Pi / models[n].baseSD : .infinity }
-            let scenS = (0..<nS).map { s in baseS.map { abs(ratiosU[s]) * $0 } }
-            let scenK = (0..<nS).map { s in
-                held.enumerated().map { k, n in sds[s][n] > 0 ? scenS[s][k] * invSqrt2Pi / sds[s][n] : .infinity }
-            }
-            let absWeights = weights.map { abs($0) }
-            let curvature: (Int, Double, Double) -> Double = { s, d, rLow in
-                let h = 0.5 * d * d / rLow, d2 = 2 * d
-                let sS = scenS[s], sK = scenK[s]
-                var total = 0.0
-                for k in 0..<held.count {
-                    total += min(sK[k] * h, sS[k] * d2) + min(baseK[k] * h, baseS[k] * d2)
-                }
-                return absWeights[s] * total
-            }
-            screen = ScenarioScreen(lipschitz: lipschitz, constant: constant, curvature: curvature)
+            screen = ScenarioScreen(models: models, nets: nets, linearTied: linearTied, othersPnl: othersPnl,
+                                    ratios: ratiosU, scenarioSD: sds, weights: weights)
         }
         let g: (Double) -> Double = { r in
             let (lnr, values, slopes, eq) = base(r, screen != nil)
