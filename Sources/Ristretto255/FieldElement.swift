@@ -2,7 +2,7 @@
 ///
 /// An element is held in radix 2^51 as five unsigned 64-bit limbs, value = Σ lᵢ·2^(51·i).
 /// Limbs are allowed to exceed 51 bits between reductions, which is what makes additions cheap:
-/// a *reduced* element has every limb < 2^51 + 2^13 (the output of `mul`, `square`, `sub`, `neg`),
+/// a *reduced* element has every limb < 2^51 + 2^18 (the output of `mul`, `square`, `sub`, `neg`),
 /// an *added* element (sum of two reduced ones) has limbs < 2^53. Multiplication accepts limbs up
 /// to 2^54: then every 64×64→128-bit partial product, including the ones pre-multiplied by 19 to
 /// fold 2^255 ≡ 19, sums to well below 2^128 (5 · 2^54 · 19·2^54 < 2^117).
@@ -95,31 +95,34 @@ public struct FieldElement: Sendable {
     public static func * (a: FieldElement, b: FieldElement) -> FieldElement {
         let b1_19 = b.l1 &* 19, b2_19 = b.l2 &* 19, b3_19 = b.l3 &* 19, b4_19 = b.l4 &* 19
         let c0 = m(a.l0, b.l0) &+ m(a.l4, b1_19) &+ m(a.l3, b2_19) &+ m(a.l2, b3_19) &+ m(a.l1, b4_19)
-        var c1 = m(a.l1, b.l0) &+ m(a.l0, b.l1) &+ m(a.l4, b2_19) &+ m(a.l3, b3_19) &+ m(a.l2, b4_19)
-        var c2 = m(a.l2, b.l0) &+ m(a.l1, b.l1) &+ m(a.l0, b.l2) &+ m(a.l4, b3_19) &+ m(a.l3, b4_19)
-        var c3 = m(a.l3, b.l0) &+ m(a.l2, b.l1) &+ m(a.l1, b.l2) &+ m(a.l0, b.l3) &+ m(a.l4, b4_19)
-        var c4 = m(a.l4, b.l0) &+ m(a.l3, b.l1) &+ m(a.l2, b.l2) &+ m(a.l1, b.l3) &+ m(a.l0, b.l4)
-        return carryWide(c0, &c1, &c2, &c3, &c4)
+        let c1 = m(a.l1, b.l0) &+ m(a.l0, b.l1) &+ m(a.l4, b2_19) &+ m(a.l3, b3_19) &+ m(a.l2, b4_19)
+        let c2 = m(a.l2, b.l0) &+ m(a.l1, b.l1) &+ m(a.l0, b.l2) &+ m(a.l4, b3_19) &+ m(a.l3, b4_19)
+        let c3 = m(a.l3, b.l0) &+ m(a.l2, b.l1) &+ m(a.l1, b.l2) &+ m(a.l0, b.l3) &+ m(a.l4, b4_19)
+        let c4 = m(a.l4, b.l0) &+ m(a.l3, b.l1) &+ m(a.l2, b.l2) &+ m(a.l1, b.l3) &+ m(a.l0, b.l4)
+        return carryWide(c0, c1, c2, c3, c4)
     }
 
+    /// Reduces the five 128-bit column sums of a product to limbs < 2^51 + 2^18.
+    ///
+    /// Two rounds of *parallel* carries instead of one serial 128-bit chain: the serial chain
+    /// (c₁ += c₀ >> 51, then c₂ += c₁ >> 51, …) is five dependent 128-bit shift-and-add steps and
+    /// made up most of a multiplication's latency. Here every carry is taken at once, which is
+    /// possible because they fit in a word: with input limbs ≤ 2^54 every column is
+    /// cᵢ ≤ 2^108 + 4·19·2^108 < 2^114.4, so cᵢ >> 51 < 2^63.4, and 19·(c₄ >> 51) < 19·2^59.4 <
+    /// 2^63.7 (c₄ has no ·19 terms, c₄ ≤ 5·2^108). The sums tᵢ = (cᵢ mod 2^51) + carryᵢ₋₁ then stay
+    /// below 2^64, and one `weakReduce` (64-bit, again all carries at once) brings every limb
+    /// below 2^51 + 19·2^13 < 2^51 + 2^18.
     @inlinable @inline(__always)
-    static func carryWide(_ c0: UInt128, _ c1: inout UInt128, _ c2: inout UInt128, _ c3: inout UInt128,
-                          _ c4: inout UInt128) -> FieldElement {
+    static func carryWide(_ c0: UInt128, _ c1: UInt128, _ c2: UInt128, _ c3: UInt128, _ c4: UInt128) -> FieldElement {
         let mask = maskLow51
-        c1 &+= c0 >> 51
-        var r0 = UInt64(truncatingIfNeeded: c0) & mask
-        c2 &+= c1 >> 51
-        var r1 = UInt64(truncatingIfNeeded: c1) & mask
-        c3 &+= c2 >> 51
-        let r2 = UInt64(truncatingIfNeeded: c2) & mask
-        c4 &+= c3 >> 51
-        let r3 = UInt64(truncatingIfNeeded: c3) & mask
-        let carry = UInt64(truncatingIfNeeded: c4 >> 51)
-        let r4 = UInt64(truncatingIfNeeded: c4) & mask
-        r0 &+= carry &* 19
-        r1 &+= r0 >> 51
-        r0 &= mask
-        return FieldElement(r0, r1, r2, r3, r4)
+        let k0 = UInt64(truncatingIfNeeded: c0 >> 51), k1 = UInt64(truncatingIfNeeded: c1 >> 51)
+        let k2 = UInt64(truncatingIfNeeded: c2 >> 51), k3 = UInt64(truncatingIfNeeded: c3 >> 51)
+        let k4 = UInt64(truncatingIfNeeded: c4 >> 51)
+        return weakReduce((UInt64(truncatingIfNeeded: c0) & mask) &+ k4 &* 19,
+                          (UInt64(truncatingIfNeeded: c1) & mask) &+ k0,
+                          (UInt64(truncatingIfNeeded: c2) & mask) &+ k1,
+                          (UInt64(truncatingIfNeeded: c3) & mask) &+ k2,
+                          (UInt64(truncatingIfNeeded: c4) & mask) &+ k3)
     }
 
     @inlinable @inline(__always)
@@ -128,11 +131,11 @@ public struct FieldElement: Sendable {
         let a3_19 = a3 &* 19, a4_19 = a4 &* 19
         let d0 = a0 &* 2, d1 = a1 &* 2, d2 = a2 &* 2
         let c0 = Self.m(a0, a0) &+ Self.m(d1, a4_19) &+ Self.m(d2, a3_19)
-        var c1 = Self.m(a3, a3_19) &+ Self.m(d0, a1) &+ Self.m(d2, a4_19)
-        var c2 = Self.m(a1, a1) &+ Self.m(d0, a2) &+ Self.m(a4 &* 2, a3_19)
-        var c3 = Self.m(a4, a4_19) &+ Self.m(d0, a3) &+ Self.m(d1, a2)
-        var c4 = Self.m(a2, a2) &+ Self.m(d0, a4) &+ Self.m(d1, a3)
-        return Self.carryWide(c0, &c1, &c2, &c3, &c4)
+        let c1 = Self.m(a3, a3_19) &+ Self.m(d0, a1) &+ Self.m(d2, a4_19)
+        let c2 = Self.m(a1, a1) &+ Self.m(d0, a2) &+ Self.m(a4 &* 2, a3_19)
+        let c3 = Self.m(a4, a4_19) &+ Self.m(d0, a3) &+ Self.m(d1, a2)
+        let c4 = Self.m(a2, a2) &+ Self.m(d0, a4) &+ Self.m(d1, a3)
+        return Self.carryWide(c0, c1, c2, c3, c4)
     }
 
     /// self^(2^k), k ≥ 1.
