@@ -94,26 +94,16 @@ struct InstrumentModel: Sendable {
     /// `sign·df·(F·Φ(sign·d1) − K·Φ(sign·d2))`, `d1 = (ln(F0/K) + ln ratio)/(σ√T) + σ√T/2`,
     /// `d2 = d1 − σ√T` — the same formula as `OptionPricer.black76`, with ln(F/K) split as
     /// ln(F0/K) + ln(ratio) (equal up to rounding; the unit tests pin the agreement).
+    /// (One formula serves both: this is `valueAndSlope(…).value`, the unused slope being a pure
+    /// product the optimiser drops.)
     @inline(__always)
     func value(ratio: Double, lnRatio: Double, sd: Double) -> Double {
-        switch form {
-        case .linear: return size * mark * ratio
-        case .inverse: return -size * (spot / mark)
-        case .option:
-            let f = forward * ratio
-            guard sd > 0 else {
-                let x = sign * (f - strike)
-                return x > 0 ? size * df * x : 0
-            }
-            let d1 = (lnFK + lnRatio) / sd + 0.5 * sd
-            let d2 = d1 - sd
-            return size * sign * df * (f * DetMath.normCDF(sign * d1) - strike * DetMath.normCDF(sign * d2))
-        }
+        valueAndSlope(ratio: ratio, lnRatio: lnRatio, sd: sd).value
     }
 
-    /// `value(ratio:lnRatio:sd:)` (the same bits) and its derivative in the ratio, which the
-    /// liquidation screen needs: `size·mark` (linear), 0 (inverse), and for options
-    /// `size·sign·df·F0·Φ(sign·d1)` (Black-76 delta times F0; the intrinsic slope when σ√T = 0).
+    /// `value(ratio:lnRatio:sd:)` and its derivative in the ratio, which the liquidation screen
+    /// needs: `size·mark` (linear), 0 (inverse), and for options `size·sign·df·F0·Φ(sign·d1)`
+    /// (Black-76 delta times F0; the intrinsic slope when σ√T = 0).
     @inline(__always)
     func valueAndSlope(ratio: Double, lnRatio: Double, sd: Double) -> (value: Double, slope: Double) {
         switch form {
