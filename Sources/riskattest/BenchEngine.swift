@@ -90,12 +90,15 @@ struct BenchEngine: ParsableCommand {
         }
         try timed("unit_risk_table") { _ = try UnitRiskTable(market: market) }
         var books: [String] = []
+        /// One line per book: its margin ratio and where its liquidation prices are.
+        func describe(_ name: String, _ r: RiskReport) -> String {
+            "\(name): margin ratio \(r.margin.marginRatio.map { String(format: "%.4f", $0) } ?? "n/a"), liquidation "
+                + r.liquidation.map { "\($0.underlying) \($0.status) \($0.nearestDistancePercent.map { String(format: "%+.1f%%", $0) } ?? "-")" }
+                    .joined(separator: ", ")
+        }
         for mode in [MarginMode.cross, .isolated, .portfolio] {
             let book = BenchBook.portfolio(market: market, positions: positions, mode: mode)
-            let r = try RiskEngine.analyze(portfolio: book, market: market)
-            books.append("\(mode.rawValue): margin ratio \(r.margin.marginRatio.map { String(format: "%.4f", $0) } ?? "n/a"), liquidation "
-                         + r.liquidation.map { "\($0.underlying) \($0.status) \($0.nearestDistancePercent.map { String(format: "%+.1f%%", $0) } ?? "-")" }
-                             .joined(separator: ", "))
+            books.append(describe(mode.rawValue, try RiskEngine.analyze(portfolio: book, market: market)))
             try timed("analyze.\(mode.rawValue)") { _ = try RiskEngine.analyze(portfolio: book, market: market) }
             let noLiq = AnalysisOptions(liquidationPrices: false)
             try timed("analyze.\(mode.rawValue).noliq") {
@@ -111,10 +114,7 @@ struct BenchEngine: ParsableCommand {
         var tight = loose
         tight.collateral[0].amount -= cut.rounded(.down)
         tight.collateral[0].amountUnits = Int64(tight.collateral[0].amount * 1e8)
-        let t = try RiskEngine.analyze(portfolio: tight, market: market)
-        books.append("portfolio.tight: margin ratio \(t.margin.marginRatio.map { String(format: "%.4f", $0) } ?? "n/a"), liquidation "
-                     + t.liquidation.map { "\($0.underlying) \($0.status) \($0.nearestDistancePercent.map { String(format: "%+.1f%%", $0) } ?? "-")" }
-                         .joined(separator: ", "))
+        books.append(describe("portfolio.tight", try RiskEngine.analyze(portfolio: tight, market: market)))
         try timed("analyze.portfolio.tight") { _ = try RiskEngine.analyze(portfolio: tight, market: market) }
         return Measured(results: results, books: books, positions: positions, instruments: instruments,
                         scenarios: market.scenarios.count, reps: reps)

@@ -109,7 +109,7 @@ struct ScenarioScreen {
     /// before the first or after a NaN (a NaN loss is ignored by the maximum, so it can never be
     /// skipped safely).
     private var anchors: [(r: Double, loss: Double, slope: Double)?]
-    /// Scenario evaluations done and skipped (for the tests and the benchmark notes).
+    /// Scenario evaluations done and skipped (the tests check that the screen does skip).
     private(set) var evaluated = 0, skipped = 0
 
     init(lipschitz: [Double], constant: [Double], curvature: ((Int, Double, Double) -> Double)? = nil) {

@@ -489,36 +489,26 @@ struct Book {
         let ratiosU = table.scenarioRatios.map { $0[ui] }
 
         /// Equity at ratio r and the re-priced unit values it used (shared by g and the screen), with
-        /// their slopes in r when asked (portfolio mode's screen; the values are the same bits).
-        let base: (Double, Bool) -> (lnr: Double, values: [Double], slopes: [Double], eq: Double) = { r, withSlopes in
+        /// their slopes in r in portfolio mode (the scenario losses and the screen need them; the
+        /// values are the same bits either way).
+        let withSlopes = mode == .portfolio
+        let base: (Double) -> (lnr: Double, values: [Double], slopes: [Double], eq: Double) = { r in
             let lnr = DetMath.log(r)
             var eq = equity + linearTied * (r - 1)
             var values = [Double](repeating: 0, count: mine.count)
             var slopes = [Double](repeating: 0, count: withSlopes ? mine.count : 0)
             for n in 0..<mine.count {
-                let v: Double
-                if withSlopes {
-                    let (x, dx) = models[n].valueAndSlope(ratio: r, lnRatio: lnr, sd: models[n].baseSD)
-                    v = x; slopes[n] = dx
-                } else {
-                    v = models[n].value(ratio: r, lnRatio: lnr, sd: models[n].baseSD)
-                }
+                let (v, dv) = models[n].valueAndSlope(ratio: r, lnRatio: lnr, sd: models[n].baseSD)
                 values[n] = v
+                if withSlopes { slopes[n] = dv }
                 eq += nets[n] * (v - baseValues[n])
             }
             return (lnr, values, slopes, eq)
         }
-        /// Portfolio mode: the weighted loss of scenario s around the moved base r, and its slope in r
-        /// (the loss itself is summed exactly as without the slope).
+        /// Portfolio mode: the weighted loss of scenario s around the moved base r, and its slope in r.
         let scenarioLoss: (Int, Double, Double, [Double], [Double]) -> (value: Double, slope: Double) = { s, r, lnr, values, slopes in
             let rs = ratiosU[s], lnrs = lnr + lnRs[s], sd = sds[s]
             var pnl = othersPnl[s] + linearTied * r * (rs - 1)
-            guard !slopes.isEmpty else {
-                for n in 0..<mine.count where nets[n] != 0 {
-                    pnl += nets[n] * (models[n].value(ratio: r * rs, lnRatio: lnrs, sd: sd[n]) - values[n])
-                }
-                return (weights[s] * -pnl, .nan)
-            }
             var dpnl = linearTied * (rs - 1)
             for n in 0..<mine.count where nets[n] != 0 {
                 let (v, dv) = models[n].valueAndSlope(ratio: r * rs, lnRatio: lnrs, sd: sd[n])
@@ -536,7 +526,7 @@ struct Book {
                                     ratios: ratiosU, scenarioSD: sds, weights: weights)
         }
         let g: (Double) -> Double = { r in
-            let (lnr, values, slopes, eq) = base(r, screen != nil)
+            let (lnr, values, slopes, eq) = base(r)
             var mm = mmOthers
             switch mode {
             case .cross:
@@ -564,7 +554,7 @@ struct Book {
             return eq - mm
         }
         let isSafe: ((Double) -> Bool)? = screen == nil ? nil : { r in
-            let (lnr, values, slopes, eq) = base(r, true)
+            let (lnr, values, slopes, eq) = base(r)
             return screen!.isSafe(r: r, equity: eq, fraction: fraction) { s in scenarioLoss(s, r, lnr, values, slopes) }
         }
         let g1 = equity - activeMM
