@@ -132,7 +132,7 @@ public struct RangeProof: Sendable, Equatable {
             }
         }
 
-        let table = GeneratorCache.shared.precomputed(n: n, m: m)
+        let table = GeneratorCache.shared.tables(n: n, m: m)
         // A = α·B̃ + Σ_k (bit_k ? G_k : −H_k): a constant-time select per bit, then additions.
         var aSum = pc.blindingTable.mul(alpha)
         for k in 0..<nm {
@@ -194,13 +194,12 @@ public struct RangeProof: Sendable, Equatable {
         transcript.appendScalar(label: "e_blinding", eBlinding)
         let w = transcript.challengeScalar(label: "w")
 
-        let ipp: (L: [[UInt8]], R: [[UInt8]], a: Scalar, b: Scalar)
-        if let table {
-            ipp = innerProductProveLazy(transcript: &transcript, w: w, yInv: y.inverse(), table: table, a: lVec, b: rVec)
-        } else {
-            ipp = innerProductProveHybrid(transcript: &transcript, w: w, yInv: y.inverse(),
-                                          G: gens.G, H: gens.H, a: lVec, b: rVec)
-        }
+        // Small statements with Straus tables never fold a point (every round is a table MSM);
+        // otherwise the first rounds run lazily (on the window-shifted tables when they exist)
+        // and the rest fold.
+        let lazyRounds = nm <= GeneratorCache.maxPrecomputed && table != nil ? Int.max : hybridLazyRounds
+        let ipp = innerProductProveHybrid(transcript: &transcript, w: w, yInv: y.inverse(), G: gens.G, H: gens.H,
+                                          table: table, lazyRounds: lazyRounds, a: lVec, b: rVec)
         var out: [UInt8] = []
         out.reserveCapacity(32 * (9 + 2 * ipp.L.count))
         out += asEnc[0]; out += asEnc[1]; out += tEnc[0]; out += tEnc[1]
@@ -282,9 +281,9 @@ public struct RangeProof: Sendable, Equatable {
     /// Number of leading rounds the hybrid prover runs without folding points.
     static let hybridLazyRounds = 3
 
-    /// The inner-product prover for large statements: the first `hybridLazyRounds` rounds run
-    /// without folding any point, then the generators are folded 2^r-to-1 in one step, and the
-    /// remaining rounds fold explicitly (`innerProductProve`). Same transcript, same proof bytes
+    /// The inner-product prover for large statements: the first `lazyRounds` rounds run without
+    /// folding any point, then the generators are folded 2^r-to-1 in one step, and the remaining
+    /// rounds fold explicitly (`innerProductProve`). Same transcript, same proof bytes
     /// distribution: only the order of the work differs.
     ///
     /// Why: folding is the prover's main cost. Folding explicitly, round 1 alone costs N
@@ -292,14 +291,17 @@ public struct RangeProof: Sendable, Equatable {
     /// rounds each folded generator is a fixed combination of 2^r original ones,
     ///   G^(r)_t = Σ_k coefG[t + k·N_r]·G[t + k·N_r]   (N_r = N/2^r),
     /// where coefG picks up u⁻¹ or u per round (low or high half) and coefH starts at y^(−i).
-    /// Computing each G^(r)_t as one 2^r-term Straus multiscalar multiplication shares the ~256
-    /// doublings among 2^r points: for r = 3, N/4 such 8-term MSMs (G and H) cost about as much as
-    /// 0.55·N single multiplications, against 1.75·N for the three explicit rounds. The price is
-    /// that rounds 2 and 3 compute L and R over the original N generators (N + 1 terms each)
-    /// instead of N/2 and N/4 folded ones — Pippenger terms cost a tenth of a multiplication, so
-    /// the trade wins by ~30 % of the whole proof at n·m = 16,384.
+    /// So a lazy round's L and R are multiscalar multiplications over the *original* generators
+    /// (N non-zero terms each): on precomputed tables when `table` is given, else Pippenger.
+    /// Computing each G^(r)_t as one 2^r-term Straus multiscalar multiplication then shares the
+    /// ~256 doublings among 2^r points: for r = 3, N/4 such 8-term MSMs (G and H) cost about as
+    /// much as 0.55·N single multiplications, against 1.75·N for three explicit rounds; the
+    /// trade wins ~30 % of the whole proof at n·m = 16,384. With `lazyRounds` ≥ log2(N) no point
+    /// is ever folded (small statements with Straus tables: every round is a cheap table MSM).
     static func innerProductProveHybrid(transcript: inout Transcript, w: Scalar, yInv: Scalar,
-                                        G: [RistrettoPoint], H: [RistrettoPoint], a aIn: [Scalar], b bIn: [Scalar])
+                                        G: [RistrettoPoint], H: [RistrettoPoint],
+                                        table: (any StaticPointsMSM)?, lazyRounds: Int,
+                                        a aIn: [Scalar], b bIn: [Scalar])
         -> (L: [[UInt8]], R: [[UInt8]], a: Scalar, b: Scalar) {
         let n = aIn.count
         transcript.innerproductDomainSep(n: n)
@@ -310,34 +312,44 @@ public struct RangeProof: Sendable, Equatable {
         for i in 1..<max(n, 1) { coefH[i] = coefH[i - 1] * yInv }
         var ls: [[UInt8]] = [], rs: [[UInt8]] = []
         let basePoint = RistrettoPoint.generator
+        // Table layout [G…, H…, B, B̃]: scalars for G_i at i, for H_i at n + i, for B at 2n.
+        var lSc = [Scalar](repeating: .zero, count: 2 * n + 1)
+        var rSc = [Scalar](repeating: .zero, count: 2 * n + 1)
+        let allPoints = table == nil && n > 1 ? G + H + [basePoint] : []
         var round = 0
-        while size > 1 && round < hybridLazyRounds {
+        while size > 1 && round < lazyRounds {
             let h = size / 2
             let mask = size - 1
             let (cL, cR) = IPARound.crossTerms(a, b, half: h)
             // L = ⟨a_lo, G_hi⟩ + ⟨b_hi, H'_lo⟩ + c_L·w·B over the originals: G_i with i mod size in
             // the high half, H_i with i mod size in the low half; R the other way round.
-            var lSc: [Scalar] = [], lPt: [RistrettoPoint] = [], rSc: [Scalar] = [], rPt: [RistrettoPoint] = []
-            lSc.reserveCapacity(n + 1); lPt.reserveCapacity(n + 1); rSc.reserveCapacity(n + 1); rPt.reserveCapacity(n + 1)
             for i in 0..<n {
                 let t = i & mask
                 if t >= h {
-                    lSc.append(a[t - h] * coefG[i]); lPt.append(G[i])
-                    rSc.append(b[t - h] * coefH[i]); rPt.append(H[i])
+                    lSc[i] = a[t - h] * coefG[i]; rSc[i] = .zero
+                    lSc[n + i] = .zero; rSc[n + i] = b[t - h] * coefH[i]
                 } else {
-                    lSc.append(b[h + t] * coefH[i]); lPt.append(H[i])
-                    rSc.append(a[h + t] * coefG[i]); rPt.append(G[i])
+                    lSc[i] = .zero; rSc[i] = a[h + t] * coefG[i]
+                    lSc[n + i] = b[h + t] * coefH[i]; rSc[n + i] = .zero
                 }
             }
-            lSc.append(cL * w); lPt.append(basePoint)
-            rSc.append(cR * w); rPt.append(basePoint)
-            let lPoint = RistrettoPoint.multiscalarMulVartime(lSc, lPt)
-            let rPoint = RistrettoPoint.multiscalarMulVartime(rSc, rPt)
+            lSc[2 * n] = cL * w
+            rSc[2 * n] = cR * w
+            let lPoint: RistrettoPoint, rPoint: RistrettoPoint
+            if let table {
+                lPoint = table.mul(staticScalars: lSc)
+                rPoint = table.mul(staticScalars: rSc)
+            } else {
+                lPoint = IPARound.msmSkippingZeros(lSc, allPoints)
+                rPoint = IPARound.msmSkippingZeros(rSc, allPoints)
+            }
             let (u, uInv) = IPARound.send(lPoint, rPoint, transcript: &transcript, ls: &ls, rs: &rs)
             IPARound.foldScalars(&a, &b, half: h, u: u, uInv: uInv)
-            for i in 0..<n {
-                if i & mask >= h { coefG[i] = coefG[i] * u; coefH[i] = coefH[i] * uInv }
-                else { coefG[i] = coefG[i] * uInv; coefH[i] = coefH[i] * u }
+            if h > 1 {
+                for i in 0..<n {
+                    if i & mask >= h { coefG[i] = coefG[i] * u; coefH[i] = coefH[i] * uInv }
+                    else { coefG[i] = coefG[i] * uInv; coefH[i] = coefH[i] * u }
+                }
             }
             size = h
             round += 1
@@ -364,61 +376,21 @@ public struct RangeProof: Sendable, Equatable {
                                      a: Array(a[0..<size]), b: Array(b[0..<size]), domainSeparate: false)
         return (ls + rest.L, rs + rest.R, rest.a, rest.b)
     }
-
-    /// The same argument computed without ever folding points: after r rounds every folded
-    /// generator is a combination of original ones, G^(r)_t = Σ_i coefG_i·G_i over the originals i
-    /// with i mod N_r = t (N_r the current length), where coefG_i gains a factor u⁻¹ or u per round
-    /// (i in the low or high half), and likewise coefH_i, starting from y^(−i), with u and u⁻¹.
-    /// So L and R are multiscalar multiplications over the fixed points G, H, B with precomputed
-    /// tables. Each round costs 2·n·m table terms instead of n·m/2^r point multiplications; that
-    /// wins while log2(n·m) is small (the caller uses it whenever tables exist: n·m ≤ 128).
-    static func innerProductProveLazy(transcript: inout Transcript, w: Scalar, yInv: Scalar,
-                                      table: VartimePrecomputedMSM, a aIn: [Scalar], b bIn: [Scalar])
-        -> (L: [[UInt8]], R: [[UInt8]], a: Scalar, b: Scalar) {
-        let nm = aIn.count
-        var size = nm
-        transcript.innerproductDomainSep(n: size)
-        var a = aIn, b = bIn
-        var coefG = [Scalar](repeating: .one, count: nm)
-        var coefH = [Scalar](repeating: .one, count: nm)
-        for i in 1..<max(nm, 1) { coefH[i] = coefH[i - 1] * yInv }
-        var ls: [[UInt8]] = [], rs: [[UInt8]] = []
-        var lSc = [Scalar](repeating: .zero, count: 2 * nm + 1)
-        var rSc = [Scalar](repeating: .zero, count: 2 * nm + 1)
-        while size > 1 {
-            let h = size / 2
-            let mask = size - 1
-            let (cL, cR) = IPARound.crossTerms(a, b, half: h)
-            for i in 0..<nm {
-                let t = i & mask
-                if t >= h {
-                    lSc[i] = a[t - h] * coefG[i]; rSc[i] = .zero
-                    lSc[nm + i] = .zero; rSc[nm + i] = b[t - h] * coefH[i]
-                } else {
-                    lSc[i] = .zero; rSc[i] = a[h + t] * coefG[i]
-                    lSc[nm + i] = b[h + t] * coefH[i]; rSc[nm + i] = .zero
-                }
-            }
-            lSc[2 * nm] = cL * w
-            rSc[2 * nm] = cR * w
-            let lPoint = table.mul(staticScalars: lSc)
-            let rPoint = table.mul(staticScalars: rSc)
-            let (u, uInv) = IPARound.send(lPoint, rPoint, transcript: &transcript, ls: &ls, rs: &rs)
-            IPARound.foldScalars(&a, &b, half: h, u: u, uInv: uInv)
-            if h > 1 {
-                for i in 0..<nm {
-                    if i & mask >= h { coefG[i] = coefG[i] * u; coefH[i] = coefH[i] * uInv }
-                    else { coefG[i] = coefG[i] * uInv; coefH[i] = coefH[i] * u }
-                }
-            }
-            size = h
-        }
-        return (ls, rs, a[0], b[0])
-    }
 }
 
 /// The steps every inner-product round shares, whichever way its L and R were computed.
 enum IPARound {
+    /// Σ scalars[i]·points[i] over the non-zero scalars only (a lazy round's L or R without
+    /// tables has half its scalars zero; Pippenger would still normalise their points).
+    static func msmSkippingZeros(_ scalars: [Scalar], _ points: [RistrettoPoint]) -> RistrettoPoint {
+        var sc: [Scalar] = [], pt: [RistrettoPoint] = []
+        sc.reserveCapacity(scalars.count / 2 + 1); pt.reserveCapacity(scalars.count / 2 + 1)
+        for i in 0..<min(scalars.count, points.count) where !scalars[i].isZero {
+            sc.append(scalars[i]); pt.append(points[i])
+        }
+        return RistrettoPoint.multiscalarMulVartime(sc, pt)
+    }
+
     /// ⟨a_lo, b_hi⟩ and ⟨a_hi, b_lo⟩ for the current length 2·half.
     static func crossTerms(_ a: [Scalar], _ b: [Scalar], half h: Int) -> (Scalar, Scalar) {
         var cL = Scalar.zero, cR = Scalar.zero

@@ -51,7 +51,7 @@ extension RangeProof {
         let c = RangeProof.randomScalars(1)[0]
         let t = try terms(points: points, encodings: encodings, bitSize: bitSize, transcript: &transcript,
                           weight: .one, c: c)
-        if let table = GeneratorCache.shared.precomputed(n: t.n, m: t.m) {
+        if let table = GeneratorCache.shared.tables(n: t.n, m: t.m) {
             let r = table.mul(staticScalars: t.g + t.h + [t.bScalar, t.blindingScalar],
                               dynamicScalars: t.scalars, dynamicPoints: t.points)
             guard r.isIdentity else { throw .verificationFailed }

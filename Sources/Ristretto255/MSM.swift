@@ -28,6 +28,23 @@ extension RistrettoPoint {
     }
 }
 
+/// A variable-time multiscalar multiplication over a fixed list of points with precomputed tables,
+/// plus optional per-call ("dynamic") points. Two implementations with different trade-offs:
+/// `VartimePrecomputedMSM` (interleaved NAF over small odd-multiple tables; cheap to build, best
+/// for a few hundred points) and `VartimeFixedBaseMSM` (window-shifted tables, one bucket pass;
+/// costly to build, best from ~500 points on).
+public protocol StaticPointsMSM: Sendable {
+    /// Σ staticScalars[i]·Pᵢ + Σ dynamicScalars[j]·dynamicPoints[j]; `staticScalars` may be
+    /// shorter than the point list (the rest count as zero).
+    func mul(staticScalars: [Scalar], dynamicScalars: [Scalar], dynamicPoints: [RistrettoPoint]) -> RistrettoPoint
+}
+
+extension StaticPointsMSM {
+    public func mul(staticScalars: [Scalar]) -> RistrettoPoint {
+        mul(staticScalars: staticScalars, dynamicScalars: [], dynamicPoints: [])
+    }
+}
+
 /// A fixed list of points (e.g. the Bulletproofs generators G, H, B, B̃) with precomputed
 /// tables, for repeated variable-time multi-scalar multiplications that also take some
 /// per-call ("dynamic") points.
@@ -36,7 +53,7 @@ extension RistrettoPoint {
 /// (width-w NAF, w = 8 by default: 64 points, ~7.5 KiB per static point), so a static term costs
 /// ~256/(w+1) mixed additions instead of ~256/6 projective ones, and no per-call table building.
 /// Variable time: public data only.
-public struct VartimePrecomputedMSM: Sendable {
+public struct VartimePrecomputedMSM: StaticPointsMSM {
     let width: Int
     let tableSize: Int
     let tables: [AffineNielsPoint]       // count × tableSize, row-major
@@ -65,8 +82,8 @@ public struct VartimePrecomputedMSM: Sendable {
     /// Σ staticScalars[i]·points[i] + Σ dynamicScalars[j]·dynamicPoints[j].
     /// `staticScalars` may be shorter than `points` (the rest count as zero); extra entries and
     /// unmatched dynamic scalars/points are ignored.
-    public func mul(staticScalars: [Scalar], dynamicScalars: [Scalar] = [],
-                    dynamicPoints: [RistrettoPoint] = []) -> RistrettoPoint {
+    public func mul(staticScalars: [Scalar], dynamicScalars: [Scalar],
+                    dynamicPoints: [RistrettoPoint]) -> RistrettoPoint {
         let ns = min(staticScalars.count, points.count)
         let nd = min(dynamicScalars.count, dynamicPoints.count)
         if ns + nd == 0 { return .identity }

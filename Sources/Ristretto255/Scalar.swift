@@ -297,25 +297,44 @@ public struct Scalar: Sendable, Hashable {
     /// Signed radix-2^w digits (w in 4...16), each in [−2^(w−1), 2^(w−1)), with self = Σ dᵢ·2^(w·i);
     /// the count is ⌈256/w⌉ (+1 when w divides 256 exactly). Used by Pippenger (public data).
     public func radix2wDigits(_ w: Int) -> [Int32] {
-        let count = (256 + w - 1) / w + (256 % w == 0 ? 1 : 0)
-        var digits = [Int32](repeating: 0, count: count)
-        let x: [UInt64] = [w0, w1, w2, w3, 0]
+        var digits = [Int32](repeating: 0, count: Scalar.radix2wDigitCount(w))
+        digits.withUnsafeMutableBufferPointer { writeRadix2wDigits(w, into: $0.baseAddress!) }
+        return digits
+    }
+
+    /// Number of signed radix-2^w digits `radix2wDigits(w)` produces: enough for 256 bits plus
+    /// the final carry.
+    @inlinable
+    public static func radix2wDigitCount(_ w: Int) -> Int { (256 + w - 1) / w + (256 % w == 0 ? 1 : 0) }
+
+    /// Writes the `radix2wDigitCount(w)` digits of `radix2wDigits(w)` to `out` without allocating
+    /// (the multiscalar multiplications call this once per term).
+    @usableFromInline
+    func writeRadix2wDigits(_ w: Int, into digits: UnsafeMutablePointer<Int32>) {
+        let count = Scalar.radix2wDigitCount(w)
+        let x0 = w0, x1 = w1, x2 = w2, x3 = w3
+        @inline(__always) func word(_ i: Int) -> UInt64 {
+            switch i { case 0: return x0; case 1: return x1; case 2: return x2; case 3: return x3; default: return 0 }
+        }
         let radix: Int64 = 1 << Int64(w)
         let mask = UInt64(radix - 1)
         var carry: Int64 = 0
         for i in 0..<count {
             let off = i * w
-            if off >= 256 { digits[i] = Int32(carry); carry = 0; break }
+            if off >= 256 {
+                digits[i] = Int32(carry); carry = 0
+                for j in (i + 1)..<max(i + 1, count) { digits[j] = 0 }
+                break
+            }
             let idx = off / 64, bit = UInt64(off % 64)
-            var buf = x[idx] >> bit
-            if bit > 64 - UInt64(w) { buf |= x[idx + 1] << (64 - bit) }
+            var buf = word(idx) >> bit
+            if bit > 64 - UInt64(w) { buf |= word(idx + 1) << (64 - bit) }
             let coef = carry + Int64(buf & mask)
             carry = (coef + radix / 2) >> Int64(w)
             digits[i] = Int32(coef - (carry << Int64(w)))
         }
         // A canonical scalar is < 2^253 so the top digit never overflows; fold any carry anyway.
         if carry != 0 { digits[count - 1] += Int32(carry << Int64(w)) }
-        return digits
     }
 }
 

@@ -45,6 +45,30 @@ final class RangeProofTests: XCTestCase {
         XCTAssertThrowsError(try check(p, c2, n: 64))
     }
 
+    /// The three MSM paths agree on a medium statement (n·m = 1024): the first proof of a shape
+    /// in a process uses Pippenger, its verification (the second request) builds the
+    /// window-shifted tables, and from then on proving and verifying use them. Proofs made either
+    /// way verify both ways (batch verification always runs Pippenger), and a wrong statement
+    /// is still rejected on the table path.
+    func testWindowShiftedTablePaths() throws {
+        let n = 16, m = 64
+        XCTAssertFalse(GeneratorCache.shared.hasTables(n: n, m: m), "shape must be unused by other tests")
+        let v1 = (0..<m).map { _ in UInt64.random(in: 0...0xffff) }
+        let (p1, c1) = try makeProof(v1, n: n)                     // Pippenger
+        XCTAssertFalse(GeneratorCache.shared.hasTables(n: n, m: m))
+        XCTAssertNoThrow(try check(p1, c1, n: n))                  // builds and uses the tables
+        XCTAssertTrue(GeneratorCache.shared.hasTables(n: n, m: m))
+        let (p2, c2) = try makeProof(v1.reversed(), n: n)           // tables
+        XCTAssertNoThrow(try check(p2, c2, n: n))
+        XCTAssertThrowsError(try check(p2, c1, n: n))
+        XCTAssertThrowsError(try check(p1, c1, n: n, label: "other"))
+        let items = try [(p1, c1), (p2, c2)].map { p, c in
+            RangeProofBatchItem(proof: p, points: try c.map { try RistrettoPoint(compressed: $0) },
+                                bitSize: n, transcript: Transcript(label: "test"))
+        }
+        XCTAssertNoThrow(try RangeProof.batchVerify(items))
+    }
+
     func testProofSizes() throws {
         XCTAssertEqual(try makeProof([1], n: 64).0.bytes.count, 672)
         XCTAssertEqual(try makeProof([1, 2], n: 64).0.bytes.count, 736)

@@ -75,6 +75,86 @@ final class PrecomputedMSMTests: XCTestCase {
     }
 }
 
+final class FixedBaseMSMTests: XCTestCase {
+    /// libsodium's Σ sᵢ·Pᵢ (its own scalar multiplications and additions): an independent reference.
+    static func sodiumSum(_ ss: [Scalar], _ ps: [RistrettoPoint]) -> [UInt8] {
+        var acc = [UInt8](repeating: 0, count: 32)
+        for i in 0..<min(ss.count, ps.count) {
+            var prod = [UInt8](repeating: 0, count: 32)
+            if crypto_scalarmult_ristretto255(&prod, ss[i].bytes, ps[i].compressed()) != 0 {
+                prod = [UInt8](repeating: 0, count: 32)   // libsodium refuses to output the identity
+            }
+            var sum = [UInt8](repeating: 0, count: 32)
+            _ = crypto_core_ristretto255_add(&sum, acc, prod)
+            acc = sum
+        }
+        return acc
+    }
+
+    /// Every window width (including 8 and 16, where the digit count gets the extra carry digit),
+    /// edge scalars (0, 1, ℓ − 1, 2^252, all-ones low half), fewer scalars than points, and
+    /// dynamic points, against libsodium.
+    func testFixedBaseMatchesSodium() {
+        var rng = TestRNG(seed: 41)
+        let statics = (0..<24).map { _ in rng.point() }
+        let lMinus1 = Scalar.zero - .one
+        let twoTo252 = try! Scalar(canonicalBytes: [UInt8](repeating: 0, count: 31) + [0x10])
+        let lowOnes = try! Scalar(canonicalBytes: [UInt8](repeating: 0xff, count: 16) + [UInt8](repeating: 0, count: 16))
+        for width in [4, 5, 7, 8, 11, 16] {
+            let table = VartimeFixedBaseMSM(points: statics, window: width)
+            XCTAssertEqual(table.window, width)
+            for (ns, nd) in [(24, 0), (24, 3), (9, 2), (0, 2), (1, 0)] {
+                var ss = (0..<ns).map { _ in rng.scalar() }
+                let edges: [Scalar] = [.zero, .one, lMinus1, twoTo252, lowOnes]
+                for (k, e) in edges.enumerated() where k < ns { ss[(k * 5) % ns] = e }
+                let ds = (0..<nd).map { _ in rng.scalar() }
+                let dp = (0..<nd).map { _ in rng.point() }
+                let got = table.mul(staticScalars: ss, dynamicScalars: ds, dynamicPoints: dp)
+                XCTAssertEqual(got.compressed(), Self.sodiumSum(ss + ds, Array(statics.prefix(ns)) + dp),
+                               "w=\(width) ns=\(ns) nd=\(nd)")
+            }
+        }
+        XCTAssertTrue(VartimeFixedBaseMSM(points: statics, window: 6).mul(staticScalars: []).isIdentity)
+        XCTAssertTrue(VartimeFixedBaseMSM(points: statics, window: 6)
+            .mul(staticScalars: [Scalar](repeating: .zero, count: 24)).isIdentity)
+    }
+
+    /// Enough terms that the static part is split over workers (each with its own buckets), and
+    /// the default window; reference: Pippenger over the same terms, itself checked against
+    /// libsodium in `MSMTests`.
+    func testFixedBaseLargeMatchesPippenger() {
+        var rng = TestRNG(seed: 42)
+        let n = 1100
+        let statics = (0..<n).map { _ in rng.point() }
+        let table = VartimeFixedBaseMSM(points: statics)
+        XCTAssertEqual(table.window, VartimeFixedBaseMSM.bestWindow(forTerms: n))
+        XCTAssertEqual(table.tableBytes, n * Scalar.radix2wDigitCount(table.window) * 120)
+        let ss = (0..<n).map { i in i % 7 == 3 ? Scalar.zero : rng.scalar() }
+        XCTAssertEqual(table.mul(staticScalars: ss), RistrettoPoint.multiscalarMulVartime(ss, statics))
+    }
+
+    /// The digit writer used without allocation agrees with the allocating one, and digits
+    /// recombine to the scalar: Σ dᵢ·2^(w·i) = s.
+    func testRadixDigitsRecombine() {
+        var rng = TestRNG(seed: 43)
+        for w in 4...16 {
+            for s in [rng.scalar(), .zero, Scalar.zero - .one] {
+                let d = s.radix2wDigits(w)
+                XCTAssertEqual(d.count, Scalar.radix2wDigitCount(w))
+                var acc = Scalar.zero
+                var pow = Scalar.one
+                let radix = Scalar(UInt64(1) << UInt64(w))
+                for x in d {
+                    XCTAssertLessThanOrEqual(abs(Int(x)), 1 << (w - 1))
+                    acc = acc + (x >= 0 ? Scalar(UInt64(x)) : Scalar.zero - Scalar(UInt64(-x))) * pow
+                    pow = pow * radix
+                }
+                XCTAssertEqual(acc, s, "w=\(w)")
+            }
+        }
+    }
+}
+
 final class ConstantTimeMSMTests: XCTestCase {
     func testConstantTimeMSMMatchesSodiumProducts() {
         var rng = TestRNG(seed: 31)
