@@ -192,7 +192,13 @@ enum MSM {
             var bitBuf = word(idx) >> bit
             if bit > 64 - UInt64(w) { bitBuf |= word(idx + 1) << (64 - bit) }
             let window = carry &+ (bitBuf & windowMask)
-            if window & 1 == 0 { pos += 1; continue }
+            if window & 1 == 0 {
+                // Skip the run of zero digits at once. The pending carry stays what it was: with
+                // carry 0 the skipped raw bits are zeros; with carry 1 they are ones that the
+                // carry ripples through (window = 2^w, all w bits, leaves carry 1 as well).
+                pos += min(window.trailingZeroBitCount, w)
+                continue
+            }
             if window < width / 2 {
                 carry = 0
                 out[pos] = Int8(truncatingIfNeeded: window)

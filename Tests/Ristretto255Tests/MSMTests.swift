@@ -133,6 +133,33 @@ final class FixedBaseMSMTests: XCTestCase {
         XCTAssertEqual(table.mul(staticScalars: ss), RistrettoPoint.multiscalarMulVartime(ss, statics))
     }
 
+    /// Width-w NAF: Σ dᵢ·2^i = s, every non-zero digit odd with |dᵢ| < 2^(w−1), any two non-zero
+    /// digits at least w positions apart, and the reported top index is the last non-zero digit.
+    func testWidthNAFRecombines() {
+        var rng = TestRNG(seed: 44)
+        let scalars: [Scalar] = (0..<40).map { _ in rng.scalar() } + [.zero, .one, Scalar.zero - .one,
+            try! Scalar(canonicalBytes: [UInt8](repeating: 0xff, count: 31) + [0x0f])]
+        for w in 5...8 {
+            for s in scalars {
+                var digits = [Int8](repeating: 0, count: 256)
+                let top = digits.withUnsafeMutableBufferPointer { MSM.writeNAF(s, width: w, into: $0.baseAddress!) }
+                var acc = Scalar.zero, pow = Scalar.one, last = -1000, lastNonZero = -1
+                for (i, d) in digits.enumerated() {
+                    if d != 0 {
+                        XCTAssertEqual(Int(d) & 1, 1, "even digit")
+                        XCTAssertLessThan(abs(Int(d)), 1 << (w - 1))
+                        XCTAssertGreaterThanOrEqual(i - last, w, "digits too close")
+                        last = i; lastNonZero = i
+                        acc = acc + (d > 0 ? Scalar(UInt64(d)) : Scalar.zero - Scalar(UInt64(-Int(d)))) * pow
+                    }
+                    pow = pow + pow
+                }
+                XCTAssertEqual(acc, s, "w=\(w)")
+                XCTAssertEqual(top, lastNonZero)
+            }
+        }
+    }
+
     /// The digit writer used without allocation agrees with the allocating one, and digits
     /// recombine to the scalar: Σ dᵢ·2^(w·i) = s.
     func testRadixDigitsRecombine() {

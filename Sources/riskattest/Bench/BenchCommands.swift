@@ -32,26 +32,45 @@ struct BenchCrypto: ParsableCommand {
     @Flag(help: "Print {\"results\": [...]} JSON.") var json = false
     @Option(help: "Only benchmarks whose name starts with this.") var only: String?
     @Option(help: "Comma-separated MSM sizes.") var msmSizes: String = "64,256,1024,4096,16384,65536"
+    @Option(help: "Comma-separated range-proof shapes NxM (default: 64x1,64x8,64x32,64x512,32x1); the batch benchmark runs only without this option.")
+    var shapes: String?
+
+    /// `--shapes` parsed: n ∈ {8, 16, 32, 64}, m a power of two ≤ 2048.
+    static func parseShapes(_ text: String) -> [(Int, Int)]? {
+        var out: [(Int, Int)] = []
+        for part in text.split(separator: ",") {
+            let nm = part.split(separator: "x")
+            guard nm.count == 2, let n = Int(nm[0]), let m = Int(nm[1]), [8, 16, 32, 64].contains(n),
+                  m >= 1, m <= 2048, m & (m - 1) == 0 else { return nil }
+            out.append((n, m))
+        }
+        return out.isEmpty ? nil : out
+    }
 
     func validate() throws {
         guard reps >= 1 else { throw ValidationError("--reps must be at least 1") }
+        if let shapes, Self.parseShapes(shapes) == nil {
+            throw ValidationError("--shapes must be comma-separated NxM with N in 8,16,32,64 and M a power of two up to 2048, e.g. 64x8,32x1")
+        }
         let sizes = msmSizes.split(separator: ",").map { Int($0) }
         guard !sizes.isEmpty, sizes.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 1 << 20 }) else {
             throw ValidationError("--msm-sizes must be comma-separated integers in 1...1048576")
         }
     }
 
-    static func records(reps: Int, only: String? = nil, msmSizes: [Int] = [64, 256, 1024, 4096, 16384, 65536]) -> [BenchRecord] {
+    static func records(reps: Int, only: String? = nil, msmSizes: [Int] = [64, 256, 1024, 4096, 16384, 65536],
+                        shapes: [(Int, Int)]? = nil) -> [BenchRecord] {
         var r = cryptoCoreBenchmarks(reps: reps, only: only, msmSizes: msmSizes)
         if only.map({ "rangeproof".hasPrefix($0) || $0.hasPrefix("rangeproof") }) ?? true {
-            r += rangeProofBenchmarks(reps: reps).filter { rec in only.map { rec.name.hasPrefix($0) } ?? true }
+            r += rangeProofBenchmarks(reps: reps, shapes: shapes, only: only).filter { rec in only.map { rec.name.hasPrefix($0) } ?? true }
         }
         return r
     }
 
     func run() throws {
         let load0 = benchLoadAverage()
-        let r = Self.records(reps: reps, only: only, msmSizes: msmSizes.split(separator: ",").compactMap { Int($0) })
+        let r = Self.records(reps: reps, only: only, msmSizes: msmSizes.split(separator: ",").compactMap { Int($0) },
+                             shapes: shapes.flatMap(Self.parseShapes))
         let load = "load average before: \(load0); after: \(benchLoadAverage())"
         if json { print(benchJSON(r)); benchNote(load) } else { print("crypto core (\(load))\n" + benchTable(r)) }
     }

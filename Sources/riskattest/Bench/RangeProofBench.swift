@@ -9,7 +9,8 @@ import SystemCrypto
 /// is the figure of merit). Generator chains and precomputed tables are built before timing
 /// (a long-running prover or verifier builds them once); `rangeproof.tables` times that build
 /// on its own for the shapes whose tables are window-shifted (n·m in 129…2048).
-func rangeProofBenchmarks(reps: Int) -> [BenchRecord] {
+func rangeProofBenchmarks(reps: Int, shapes: [(Int, Int)]? = nil, only: String? = nil) -> [BenchRecord] {
+    func want(_ name: String) -> Bool { only.map { name.hasPrefix($0) } ?? true }
     var out = [BenchRecord]()
     func blindings(_ m: Int) -> [Scalar] {
         let raw = SecureRandom.bytes(64 * m)
@@ -18,23 +19,24 @@ func rangeProofBenchmarks(reps: Int) -> [BenchRecord] {
     func values(_ n: Int, _ m: Int) -> [UInt64] {
         (0..<m).map { _ in n == 64 ? UInt64.random(in: 0...UInt64.max) : UInt64.random(in: 0..<(UInt64(1) << UInt64(n))) }
     }
-    for (n, m) in [(64, 1), (64, 8), (64, 32), (64, 512), (32, 1)] {
+    for (n, m) in shapes ?? [(64, 1), (64, 8), (64, 32), (64, 512), (32, 1)] {
         let r = m >= 512 ? min(reps, 3) : reps
         let vals = values(n, m), bl = blindings(m)
         if n * m > 128 && n * m <= 2048 {
             let gens = BulletproofGens(gensCapacity: n, partyCapacity: m)
             let points = gens.G.flatMap { $0 } + gens.H.flatMap { $0 }
                 + [PedersenGens.standard.B, PedersenGens.standard.blindingBase]
-            out.append(benchMeasure(name: "rangeproof.tables", n: n, m: m, reps: min(r, 3)) {
+            if want("rangeproof.tables") { out.append(benchMeasure(name: "rangeproof.tables", n: n, m: m, reps: min(r, 3)) {
                 _ = VartimeFixedBaseMSM(points: points)
-            })
+            }) }
         }
         RangeProof.prepareTables(bitSize: n, aggregation: m)
         var made: (proof: RangeProof, commitments: [[UInt8]])? = nil
-        out.append(benchMeasure(name: "rangeproof.prove", n: n, m: m, reps: r) {
+        let prove = {
             var t = Transcript(label: "bench")
             made = try? RangeProof.prove(values: vals, blindings: bl, bitSize: n, transcript: &t)
-        })
+        }
+        if want("rangeproof.prove") { out.append(benchMeasure(name: "rangeproof.prove", n: n, m: m, reps: r, prove)) } else { prove() }
         guard let p = made else { continue }
         var ok = true
         out.append(benchMeasure(name: "rangeproof.verify", n: n, m: m, reps: r) {
@@ -43,6 +45,7 @@ func rangeProofBenchmarks(reps: Int) -> [BenchRecord] {
         })
         if !ok { FileHandle.standardError.write(Data("rangeproof.verify failed for n=\(n) m=\(m)\n".utf8)) }
     }
+    if shapes != nil { return out }
     // Batch of 64 single 64-bit proofs vs 64 separate verifications.
     let count = 64
     var items: [RangeProofBatchItem] = []
