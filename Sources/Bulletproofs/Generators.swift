@@ -75,6 +75,15 @@ final class GeneratorCache: @unchecked Sendable {
     private var flat: [Int: (G: [RistrettoPoint], H: [RistrettoPoint])] = [:]   // key n·2^32 + m
     private var tables: [Int: any StaticPointsMSM] = [:]
     private var requests: [Int: Int] = [:]
+    private var tableBytes = 0
+
+    /// Memory all precomputed tables of a process may hold together. A process that works with
+    /// many statement shapes (each (n, m) has its own tables, up to ~11 MB) stops building new
+    /// ones at this point and uses Pippenger for the rest, rather than growing without bound.
+    static let defaultTableBudget = 96 << 20
+    let tableBudget: Int
+
+    init(tableBudget: Int = GeneratorCache.defaultTableBudget) { self.tableBudget = tableBudget }
 
     /// Largest n·m served by interleaved (Straus) tables, `VartimePrecomputedMSM`: cheap to build
     /// and the fastest choice for small statements. Width-8 NAF tables (64 affine points, 7.5 KiB
@@ -110,6 +119,13 @@ final class GeneratorCache: @unchecked Sendable {
         return build(n: n, m: m)
     }
 
+    /// Table memory for (n, m): 2nm + 2 points × entries per point × 120 bytes.
+    static func tableBytes(n: Int, m: Int) -> Int {
+        let points = 2 * n * m + 2
+        let perPoint = n * m <= maxPrecomputed ? 64 : Scalar.radix2wDigitCount(VartimeFixedBaseMSM.bestWindow(forTerms: points))
+        return points * perPoint * VartimeFixedBaseMSM.entryBytes
+    }
+
     /// Whether tables for (n, m) have been built in this process.
     func hasTables(n: Int, m: Int) -> Bool {
         lock.lock(); defer { lock.unlock() }
@@ -117,7 +133,7 @@ final class GeneratorCache: @unchecked Sendable {
     }
 
     /// Builds (or returns) the tables for (n, m) regardless of how often they were requested;
-    /// nil when n·m exceeds `maxFixedBase`.
+    /// nil when n·m exceeds `maxFixedBase` or the tables would exceed `tableBudget`.
     @discardableResult
     func prepare(n: Int, m: Int) -> (any StaticPointsMSM)? {
         guard n * m <= GeneratorCache.maxFixedBase else { return nil }
@@ -127,7 +143,13 @@ final class GeneratorCache: @unchecked Sendable {
         return build(n: n, m: m)
     }
 
-    private func build(n: Int, m: Int) -> any StaticPointsMSM {
+    private func build(n: Int, m: Int) -> (any StaticPointsMSM)? {
+        let bytes = GeneratorCache.tableBytes(n: n, m: m)
+        lock.lock()
+        let fits = tableBytes + bytes <= tableBudget
+        if fits { tableBytes += bytes }        // reserved now, so racing builders cannot overshoot
+        lock.unlock()
+        guard fits else { return nil }
         let (g, h) = flattened(n: n, m: m)
         let pc = PedersenGens.standard
         let points = g + h + [pc.B, pc.blindingBase]
@@ -135,6 +157,11 @@ final class GeneratorCache: @unchecked Sendable {
             ? VartimePrecomputedMSM(points: points, width: 8)
             : VartimeFixedBaseMSM(points: points)
         lock.lock()
+        if let existing = tables[(n << 32) | m] {   // another thread built it meanwhile
+            tableBytes -= bytes
+            lock.unlock()
+            return existing
+        }
         tables[(n << 32) | m] = t
         lock.unlock()
         return t

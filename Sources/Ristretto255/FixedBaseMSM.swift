@@ -71,6 +71,9 @@ public struct VartimeFixedBaseMSM: StaticPointsMSM {
         tables = chunks.flatMap { $0 }
     }
 
+    /// Bytes per table entry (an affine Niels point: three field elements).
+    public static let entryBytes = MemoryLayout<AffineNielsPoint>.stride
+
     /// Memory held by the tables, in bytes.
     public var tableBytes: Int { tables.count * MemoryLayout<AffineNielsPoint>.stride }
 

@@ -69,6 +69,21 @@ final class RangeProofTests: XCTestCase {
         XCTAssertNoThrow(try RangeProof.batchVerify(items))
     }
 
+    /// Table memory is capped per process: a cache whose budget fits one medium shape builds it
+    /// and then declines the next (callers fall back to Pippenger), while small Straus tables
+    /// still fit. The estimate matches what is built.
+    func testTableBudget() {
+        let oneShape = GeneratorCache.tableBytes(n: 8, m: 32)
+        let cache = GeneratorCache(tableBudget: oneShape + GeneratorCache.tableBytes(n: 8, m: 1))
+        XCTAssertNil(cache.tables(n: 8, m: 32))                 // first request: not yet
+        let t = cache.tables(n: 8, m: 32)                       // second: built
+        XCTAssertEqual((t as? VartimeFixedBaseMSM)?.tableBytes, oneShape)
+        XCTAssertNil(cache.prepare(n: 16, m: 16))               // over budget
+        XCTAssertNotNil(cache.prepare(n: 8, m: 1))              // still fits
+        XCTAssertNil(cache.prepare(n: 64, m: 64))               // n·m above the table cap
+        XCTAssertLessThan(GeneratorCache.tableBytes(n: 64, m: 32), 12 << 20)
+    }
+
     func testProofSizes() throws {
         XCTAssertEqual(try makeProof([1], n: 64).0.bytes.count, 672)
         XCTAssertEqual(try makeProof([1, 2], n: 64).0.bytes.count, 736)
