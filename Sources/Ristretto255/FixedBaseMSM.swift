@@ -89,9 +89,9 @@ public struct VartimeFixedBaseMSM: StaticPointsMSM {
         let nd = min(dynamicScalars.count, dynamicPoints.count)
         var acc = EdwardsPoint.identity
         if ns > 0 {
-            // Below ~4·2^c non-zero terms per worker the duplicated bucket reductions cost more
-            // than the second core saves.
-            let parts = Parallel.map(count: ns, minChunk: max(256, 4 << window)) { r in
+            // Each worker pays its own bucket reduction (≈ 2^c·9/7 additions) on top of K per
+            // term, so a chunk needs a few times 2^c/K terms before a second core pays off.
+            let parts = Parallel.map(count: ns, minChunk: max(64, (4 << window) / columns)) { r in
                 self.bucketSum(staticScalars, r)
             }
             acc = parts[0]
