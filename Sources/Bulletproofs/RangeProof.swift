@@ -227,7 +227,8 @@ public struct RangeProof: Sendable, Equatable {
         var size = aIn.count
         if domainSeparate { transcript.innerproductDomainSep(n: size) }
         var yInvPow = [Scalar](repeating: .one, count: size)
-        for i in 1..<max(size, 1) { yInvPow[i] = yInvPow[i - 1] * yInv }
+        let yInvM = ScalarMultiplier(yInv)
+        for i in 1..<max(size, 1) { yInvPow[i] = yInvM(yInvPow[i - 1]) }
         var a = aIn, b = bIn, gHat = G, hHat = H
         var cG = Scalar.one, cH = Scalar.one
         let basePoint = RistrettoPoint.generator
@@ -309,7 +310,8 @@ public struct RangeProof: Sendable, Equatable {
         var a = aIn, b = bIn
         var coefG = [Scalar](repeating: .one, count: n)
         var coefH = [Scalar](repeating: .one, count: n)
-        for i in 1..<max(n, 1) { coefH[i] = coefH[i - 1] * yInv }
+        let yInvM = ScalarMultiplier(yInv)
+        for i in 1..<max(n, 1) { coefH[i] = yInvM(coefH[i - 1]) }
         var ls: [[UInt8]] = [], rs: [[UInt8]] = []
         let basePoint = RistrettoPoint.generator
         // Table layout [G…, H…, B, B̃]: scalars for G_i at i, for H_i at n + i, for B at 2n.
@@ -346,9 +348,10 @@ public struct RangeProof: Sendable, Equatable {
             let (u, uInv) = IPARound.send(lPoint, rPoint, transcript: &transcript, ls: &ls, rs: &rs)
             IPARound.foldScalars(&a, &b, half: h, u: u, uInv: uInv)
             if h > 1 {
+                let uM = ScalarMultiplier(u), uInvM = ScalarMultiplier(uInv)
                 for i in 0..<n {
-                    if i & mask >= h { coefG[i] = coefG[i] * u; coefH[i] = coefH[i] * uInv }
-                    else { coefG[i] = coefG[i] * uInv; coefH[i] = coefH[i] * u }
+                    if i & mask >= h { coefG[i] = uM(coefG[i]); coefH[i] = uInvM(coefH[i]) }
+                    else { coefG[i] = uInvM(coefG[i]); coefH[i] = uM(coefH[i]) }
                 }
             }
             size = h
@@ -411,9 +414,10 @@ enum IPARound {
 
     /// a' = u·a_lo + u⁻¹·a_hi, b' = u⁻¹·b_lo + u·b_hi, in place in the first `half` entries.
     static func foldScalars(_ a: inout [Scalar], _ b: inout [Scalar], half h: Int, u: Scalar, uInv: Scalar) {
+        let uM = ScalarMultiplier(u), uInvM = ScalarMultiplier(uInv)
         for i in 0..<h {
-            a[i] = a[i] * u + uInv * a[h + i]
-            b[i] = b[i] * uInv + u * b[h + i]
+            a[i] = uM(a[i]) + uInvM(a[h + i])
+            b[i] = uInvM(b[i]) + uM(b[h + i])
         }
     }
 }

@@ -197,30 +197,32 @@ extension RangeProof {
             allInv = allInv * inv[r]
             uSq.append(u[r] * u[r]); uInvSq.append(inv[r] * inv[r])
         }
-        // s_0 = Π u_r⁻¹; s_i = s_(i − 2^lg(i)) · u_(k−1−lg(i))².
+        // s_0 = Π u_r⁻¹; s_i = s_(i − 2^lg(i)) · u_(k−1−lg(i))². The fixed factors (u_r², w·a, b,
+        // y⁻¹) are `ScalarMultiplier`s: one Montgomery multiplication per product instead of two.
+        let uSqM = uSq.map(ScalarMultiplier.init)
         var s = [Scalar](repeating: .zero, count: nm)
         s[0] = allInv
         if nm > 1 {
             for i in 1..<nm {
                 let lg = Int.bitWidth - 1 - i.leadingZeroBitCount
-                s[i] = s[i - (1 << lg)] * uSq[k - 1 - lg]
+                s[i] = uSqM[k - 1 - lg](s[i - (1 << lg)])
             }
         }
 
         let zz = z * z
         var g = [Scalar](), h = [Scalar]()
         g.reserveCapacity(nm); h.reserveCapacity(nm)
-        let wa = weight * a
+        let wa = ScalarMultiplier(weight * a), bM = ScalarMultiplier(b), yInvM = ScalarMultiplier(yInv)
         let wMinusZ = weight * (-z), wz = weight * z
-        var yInvK = weight                      // weight · y^(−k)
+        var yInvK = ScalarMultiplier(weight)    // weight · y^(−k), kept in Montgomery form
         var zj2 = zz                            // z^(2+j)
         for j in 0..<m {
             var zj2Two = zj2                    // z^(2+j)·2^i, by doubling (an addition, not a product)
             for i in 0..<n {
                 let kk = j * n + i
-                g.append(wMinusZ - wa * s[kk])
-                h.append(wz + yInvK * (zj2Two - b * s[nm - 1 - kk]))
-                yInvK = yInvK * yInv
+                g.append(wMinusZ - wa(s[kk]))
+                h.append(wz + yInvK(zj2Two - bM(s[nm - 1 - kk])))
+                yInvK = yInvK.times(yInvM)
                 zj2Two = zj2Two + zj2Two
             }
             zj2 = zj2 * z

@@ -338,6 +338,37 @@ public struct Scalar: Sendable, Hashable {
     }
 }
 
+/// A scalar prepared as a repeated factor: it holds s·R mod ℓ (Montgomery form, R = 2^260), so
+/// each product s·x is *one* Montgomery multiplication, (s·R)·x / R = s·x, where `Scalar * Scalar`
+/// needs two (a·b/R, then ·R²/R). Verifiers multiply thousands of per-generator scalars by the
+/// same challenge-derived factors (w·a, b, y⁻¹, u_r²), which is where this halves the cost.
+/// Multipliers also compose without leaving Montgomery form: (a·R)·(b·R)/R = (a·b)·R.
+/// Constant time, like every scalar operation.
+@frozen
+public struct ScalarMultiplier: Sendable {
+    @usableFromInline let montgomery: Scalar52
+
+    @inlinable
+    init(montgomery: Scalar52) { self.montgomery = montgomery }
+
+    public init(_ s: Scalar) { montgomery = Scalar52(s).toMontgomery() }
+
+    /// The scalar this multiplier multiplies by.
+    public var value: Scalar { montgomery.fromMontgomery().toScalar() }
+
+    /// s·x mod ℓ.
+    @inlinable
+    public func callAsFunction(_ x: Scalar) -> Scalar {
+        Scalar52.montgomeryMul(montgomery, Scalar52(x)).toScalar()
+    }
+
+    /// The multiplier for s·t.
+    @inlinable
+    public func times(_ other: ScalarMultiplier) -> ScalarMultiplier {
+        ScalarMultiplier(montgomery: Scalar52.montgomeryMul(montgomery, other.montgomery))
+    }
+}
+
 /// A scalar as five 52-bit limbs (value = Σ lᵢ·2^(52·i)), the working form for Montgomery
 /// multiplication with R = 2^260. Internal.
 @frozen @usableFromInline

@@ -108,6 +108,12 @@ final class SodiumDifferentialTests: XCTestCase {
             crypto_core_ristretto255_scalar_add(&z, ab, bb); XCTAssertEqual((a + b).bytes, z)
             crypto_core_ristretto255_scalar_sub(&z, ab, bb); XCTAssertEqual((a - b).bytes, z)
             crypto_core_ristretto255_scalar_mul(&z, ab, bb); XCTAssertEqual((a * b).bytes, z)
+            let ma = ScalarMultiplier(a)
+            XCTAssertEqual(ma(b).bytes, z)
+            XCTAssertEqual(ma.value, a)
+            var z2 = [UInt8](repeating: 0, count: 32)
+            crypto_core_ristretto255_scalar_mul(&z2, z, ab)          // a·b·a
+            XCTAssertEqual(ma.times(ScalarMultiplier(b))(a).bytes, z2)
             crypto_core_ristretto255_scalar_negate(&z, ab); XCTAssertEqual((-a).bytes, z)
             XCTAssertEqual(crypto_core_ristretto255_scalar_invert(&z, ab), 0); XCTAssertEqual(a.inverse().bytes, z)
             XCTAssertEqual(try Scalar(canonicalBytes: red), a)

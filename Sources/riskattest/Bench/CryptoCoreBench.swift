@@ -41,6 +41,13 @@ func cryptoCoreBenchmarks(reps: Int, only: String? = nil, msmSizes: [Int] = [64,
         for _ in 0..<fieldOps { x = x * sb }
         benchBlackHole(x)
     }.perOperation(fieldOps)) }
+    // The same chain with sb prepared once as a ScalarMultiplier (one Montgomery product each).
+    let sbM = ScalarMultiplier(sb)
+    if want("scalar.mul.prepared") { out.append(benchMeasure(name: "scalar.mul.prepared", reps: reps) {
+        var x = sa
+        for _ in 0..<fieldOps { x = sbM(x) }
+        benchBlackHole(x)
+    }.perOperation(fieldOps)) }
 
     // Scalar multiplications: batches of `batch` operations, reported per operation.
     let batch = 50
