@@ -122,30 +122,13 @@ public struct VartimeFixedBaseMSM: StaticPointsMSM {
                             used = true
                             s.writeRadix2wDigits(c, into: dg)
                             let row = tb.baseAddress! + i * k
-                            for j in 0..<k {
-                                let d = Int(dg[j])
-                                if d > 0 {
-                                    bk[d - 1] = (bk[d - 1] + row[j]).extended
-                                } else if d < 0 {
-                                    bk[-d - 1] = (bk[-d - 1] - row[j]).extended
-                                }
-                            }
+                            for j in 0..<k { Buckets.add(bk, Int(dg[j]), row[j]) }
                         }
                     }
                 }
             }
         }
         if !used { return .identity }
-        return buckets.withUnsafeBufferPointer { bk in
-            var running = bk[bucketCount - 1]
-            var sum = running
-            var b = bucketCount - 2
-            while b >= 0 {
-                running = (running + bk[b].niels).extended
-                sum = (sum + running.niels).extended
-                b -= 1
-            }
-            return sum
-        }
+        return buckets.withUnsafeBufferPointer { Buckets.weightedSum($0) }
     }
 }

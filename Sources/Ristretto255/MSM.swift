@@ -260,23 +260,8 @@ enum MSM {
                     while col >= 0 {
                         for b in 0..<bucketCount { bk[b] = .identity }
                         let row = dg.baseAddress! + col * n
-                        for i in 0..<n {
-                            let d = Int(row[i])
-                            if d > 0 {
-                                bk[d - 1] = (bk[d - 1] + pts[i]).extended
-                            } else if d < 0 {
-                                bk[-d - 1] = (bk[-d - 1] - pts[i]).extended
-                            }
-                        }
-                        // Σ_b (b+1)·bucket[b] by a running sum from the top bucket down.
-                        var running = bk[bucketCount - 1]
-                        var sum = running
-                        var b = bucketCount - 2
-                        while b >= 0 {
-                            running = (running + bk[b].niels).extended
-                            sum = (sum + running.niels).extended
-                            b -= 1
-                        }
+                        for i in 0..<n { Buckets.add(bk, Int(row[i]), pts[i]) }
+                        let sum = Buckets.weightedSum(UnsafeBufferPointer(bk))
                         if col == topColumn {
                             total = sum
                         } else {
@@ -288,5 +273,31 @@ enum MSM {
             }
         }
         return total
+    }
+}
+
+/// The two steps every bucket-method MSM shares (Pippenger here, `VartimeFixedBaseMSM`).
+enum Buckets {
+    /// Adds sign(d)·P to bucket |d| − 1; a zero digit adds nothing.
+    @inline(__always)
+    static func add(_ bk: UnsafeMutableBufferPointer<EdwardsPoint>, _ d: Int, _ p: AffineNielsPoint) {
+        if d > 0 {
+            bk[d - 1] = (bk[d - 1] + p).extended
+        } else if d < 0 {
+            bk[-d - 1] = (bk[-d - 1] - p).extended
+        }
+    }
+
+    /// Σ_b (b+1)·bk[b], by a running sum from the top bucket down: 2 additions per bucket.
+    static func weightedSum(_ bk: UnsafeBufferPointer<EdwardsPoint>) -> EdwardsPoint {
+        var running = bk[bk.count - 1]
+        var sum = running
+        var b = bk.count - 2
+        while b >= 0 {
+            running = (running + bk[b].niels).extended
+            sum = (sum + running.niels).extended
+            b -= 1
+        }
+        return sum
     }
 }
