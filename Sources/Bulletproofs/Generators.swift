@@ -91,6 +91,8 @@ final class GeneratorCache: @unchecked Sendable {
     /// than width 6 or 7 for (64, 1) and (32, 1) proofs and verifications. Above this size the
     /// table scans become memory-bound (~19 ms against ~7 ms for Pippenger at 1,026 terms).
     static let maxPrecomputed = 128
+    /// NAF width of those Straus tables (2^(w−2) odd multiples per point).
+    static let strausWidth = 8
 
     /// Largest n·m served by window-shifted tables, `VartimeFixedBaseMSM` (one bucket pass, no
     /// doublings): ~1.6× faster than Pippenger at 1,026 terms, but ~25 ms to build per 1,000
@@ -108,21 +110,21 @@ final class GeneratorCache: @unchecked Sendable {
     /// twice will likely do so again. `prepare(n:m:)` builds them at once.
     func tables(n: Int, m: Int) -> (any StaticPointsMSM)? {
         let nm = n * m
-        guard nm <= GeneratorCache.maxFixedBase else { return nil }
+        guard nm >= 1, nm <= GeneratorCache.maxFixedBase else { return nil }
         let key = (n << 32) | m
         lock.lock()
-        if let t = tables[key] { lock.unlock(); return t }
         let seen = requests[key, default: 0]
         requests[key] = seen + 1
         lock.unlock()
         if nm > GeneratorCache.maxPrecomputed && seen == 0 { return nil }
-        return build(n: n, m: m)
+        return prepare(n: n, m: m)
     }
 
     /// Table memory for (n, m): 2nm + 2 points × entries per point × 120 bytes.
     static func tableBytes(n: Int, m: Int) -> Int {
         let points = 2 * n * m + 2
-        let perPoint = n * m <= maxPrecomputed ? 64 : Scalar.radix2wDigitCount(VartimeFixedBaseMSM.bestWindow(forTerms: points))
+        let perPoint = n * m <= maxPrecomputed
+            ? 1 << (strausWidth - 2) : Scalar.radix2wDigitCount(VartimeFixedBaseMSM.bestWindow(forTerms: points))
         return points * perPoint * VartimeFixedBaseMSM.entryBytes
     }
 
@@ -136,7 +138,7 @@ final class GeneratorCache: @unchecked Sendable {
     /// nil when n·m exceeds `maxFixedBase` or the tables would exceed `tableBudget`.
     @discardableResult
     func prepare(n: Int, m: Int) -> (any StaticPointsMSM)? {
-        guard n * m <= GeneratorCache.maxFixedBase else { return nil }
+        guard n >= 1, m >= 1, n * m <= GeneratorCache.maxFixedBase else { return nil }
         lock.lock()
         if let t = tables[(n << 32) | m] { lock.unlock(); return t }
         lock.unlock()
@@ -154,7 +156,7 @@ final class GeneratorCache: @unchecked Sendable {
         let pc = PedersenGens.standard
         let points = g + h + [pc.B, pc.blindingBase]
         let t: any StaticPointsMSM = n * m <= GeneratorCache.maxPrecomputed
-            ? VartimePrecomputedMSM(points: points, width: 8)
+            ? VartimePrecomputedMSM(points: points, width: GeneratorCache.strausWidth)
             : VartimeFixedBaseMSM(points: points)
         lock.lock()
         if let existing = tables[(n << 32) | m] {   // another thread built it meanwhile
@@ -219,7 +221,10 @@ extension RangeProof {
     /// values now, instead of at the second proof or verification of that shape in this process
     /// (see `GeneratorCache.tables`). For long-running provers and verifiers that know their
     /// statement shapes; a no-op for shapes above the table cap (n·m > 2048), which use Pippenger.
-    public static func prepareTables(bitSize: Int, aggregation: Int) {
+    /// Throws for a bit size or aggregation no proof can have.
+    public static func prepareTables(bitSize: Int, aggregation: Int) throws(RangeProofError) {
+        try checkBitSize(bitSize)
+        try checkAggregation(aggregation)
         GeneratorCache.shared.prepare(n: bitSize, m: aggregation)
     }
 }

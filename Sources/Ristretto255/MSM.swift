@@ -178,10 +178,6 @@ enum MSM {
     /// Writes the width-w NAF of s (256 digits) and returns the index of the top nonzero digit
     /// (−1 for zero).
     static func writeNAF(_ s: Scalar, width w: Int, into out: UnsafeMutablePointer<Int8>) -> Int {
-        let x0 = s.w0, x1 = s.w1, x2 = s.w2, x3 = s.w3
-        @inline(__always) func word(_ i: Int) -> UInt64 {
-            switch i { case 0: return x0; case 1: return x1; case 2: return x2; case 3: return x3; default: return 0 }
-        }
         let width: UInt64 = 1 << UInt64(w)
         let windowMask = width - 1
         var pos = 0
@@ -189,8 +185,8 @@ enum MSM {
         var top = -1
         while pos < 256 {
             let idx = pos >> 6, bit = UInt64(pos & 63)
-            var bitBuf = word(idx) >> bit
-            if bit > 64 - UInt64(w) { bitBuf |= word(idx + 1) << (64 - bit) }
+            var bitBuf = s.word(idx) >> bit
+            if bit > 64 - UInt64(w) { bitBuf |= s.word(idx + 1) << (64 - bit) }
             let window = carry &+ (bitBuf & windowMask)
             if window & 1 == 0 {
                 // Skip the run of zero digits at once. The pending carry stays what it was: with

@@ -302,6 +302,13 @@ public struct Scalar: Sendable, Hashable {
         return digits
     }
 
+    /// 64-bit word i of the value, little-endian; 0 for i ≥ 4 (digit writers read one word past
+    /// the top without a bounds check).
+    @inlinable @inline(__always)
+    func word(_ i: Int) -> UInt64 {
+        switch i { case 0: return w0; case 1: return w1; case 2: return w2; case 3: return w3; default: return 0 }
+    }
+
     /// Number of signed radix-2^w digits `radix2wDigits(w)` produces: enough for 256 bits plus
     /// the final carry.
     @inlinable
@@ -312,20 +319,13 @@ public struct Scalar: Sendable, Hashable {
     @usableFromInline
     func writeRadix2wDigits(_ w: Int, into digits: UnsafeMutablePointer<Int32>) {
         let count = Scalar.radix2wDigitCount(w)
-        let x0 = w0, x1 = w1, x2 = w2, x3 = w3
-        @inline(__always) func word(_ i: Int) -> UInt64 {
-            switch i { case 0: return x0; case 1: return x1; case 2: return x2; case 3: return x3; default: return 0 }
-        }
         let radix: Int64 = 1 << Int64(w)
         let mask = UInt64(radix - 1)
         var carry: Int64 = 0
         for i in 0..<count {
             let off = i * w
-            if off >= 256 {
-                digits[i] = Int32(carry); carry = 0
-                for j in (i + 1)..<max(i + 1, count) { digits[j] = 0 }
-                break
-            }
+            // Only the extra last digit (when w divides 256) starts at bit 256: it is the carry.
+            if off >= 256 { digits[i] = Int32(carry); carry = 0; break }
             let idx = off / 64, bit = UInt64(off % 64)
             var buf = word(idx) >> bit
             if bit > 64 - UInt64(w) { buf |= word(idx + 1) << (64 - bit) }

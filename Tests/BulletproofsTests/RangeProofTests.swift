@@ -82,6 +82,11 @@ final class RangeProofTests: XCTestCase {
         XCTAssertNotNil(cache.prepare(n: 8, m: 1))              // still fits
         XCTAssertNil(cache.prepare(n: 64, m: 64))               // n·m above the table cap
         XCTAssertLessThan(GeneratorCache.tableBytes(n: 64, m: 32), 12 << 20)
+        XCTAssertNil(cache.prepare(n: -8, m: 1))               // nonsense sizes never reach the chains
+        XCTAssertNil(cache.tables(n: 8, m: 0))
+        XCTAssertThrowsError(try RangeProof.prepareTables(bitSize: 7, aggregation: 1))
+        XCTAssertThrowsError(try RangeProof.prepareTables(bitSize: 64, aggregation: 3))
+        XCTAssertThrowsError(try RangeProof.prepareTables(bitSize: -64, aggregation: -1))
     }
 
     func testProofSizes() throws {

@@ -38,8 +38,8 @@ struct BenchCrypto: ParsableCommand {
     /// `--shapes` parsed: n ∈ {8, 16, 32, 64}, m a power of two ≤ 2048.
     static func parseShapes(_ text: String) -> [(Int, Int)]? {
         var out: [(Int, Int)] = []
-        for part in text.split(separator: ",") {
-            let nm = part.split(separator: "x")
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let nm = part.split(separator: "x", omittingEmptySubsequences: false)
             guard nm.count == 2, let n = Int(nm[0]), let m = Int(nm[1]), [8, 16, 32, 64].contains(n),
                   m >= 1, m <= 2048, m & (m - 1) == 0 else { return nil }
             out.append((n, m))

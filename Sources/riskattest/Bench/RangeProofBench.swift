@@ -30,7 +30,7 @@ func rangeProofBenchmarks(reps: Int, shapes: [(Int, Int)]? = nil, only: String? 
                 _ = VartimeFixedBaseMSM(points: points)
             }) }
         }
-        RangeProof.prepareTables(bitSize: n, aggregation: m)
+        try? RangeProof.prepareTables(bitSize: n, aggregation: m)   // shapes are validated by the caller
         var made: (proof: RangeProof, commitments: [[UInt8]])? = nil
         let prove = {
             var t = Transcript(label: "bench")
