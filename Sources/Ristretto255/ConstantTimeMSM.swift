@@ -9,16 +9,16 @@ extension RistrettoPoint {
     public static func multiscalarMul(_ scalars: [Scalar], _ points: [RistrettoPoint]) -> RistrettoPoint {
         let n = min(scalars.count, points.count)
         if n == 0 { return .identity }
-        var tables = [ProjectiveNielsPoint](repeating: .identity, count: 8 * n)
+        var tables = [PackedProjectiveNiels](repeating: PackedProjectiveNiels(.identity), count: 8 * n)
         var digits = [Int8](repeating: 0, count: 64 * n)
         for j in 0..<n {
             let p = points[j].ep
             let pn = p.niels
             var acc = p
-            tables[8 * j] = pn
+            tables[8 * j] = PackedProjectiveNiels(pn)
             for k in 1..<8 {
                 acc = (acc + pn).extended
-                tables[8 * j + k] = acc.niels
+                tables[8 * j + k] = PackedProjectiveNiels(acc.niels)
             }
             let d = scalars[j].radix16Digits()
             for k in 0..<64 { digits[64 * j + k] = d[k] }

@@ -206,36 +206,3 @@ func batchAffineNiels(_ points: [EdwardsPoint]) -> [AffineNielsPoint] {
     }
     return out
 }
-
-/// Constant-time selection of k·P for a signed digit k ∈ [−8, 8] from the table [P, 2P, …, 8P]:
-/// every entry is read and merged with masks, so neither the memory access pattern nor branches
-/// depend on k.
-@inlinable @inline(__always)
-func constantTimeSelect(_ table: UnsafePointer<ProjectiveNielsPoint>, _ digit: Int8) -> ProjectiveNielsPoint {
-    let x = Int64(digit)
-    let signMask = UInt64(bitPattern: x >> 63)            // ~0 if negative
-    let absValue = UInt64(bitPattern: (x ^ (x >> 63)) &- (x >> 63))
-    var t = ProjectiveNielsPoint.identity
-    for j in 1...8 {
-        let d = absValue ^ UInt64(j)
-        let eq = ((d | (0 &- d)) >> 63) &- 1                // ~0 iff absValue == j
-        t.conditionalAssign(table[j - 1], eq)
-    }
-    t.conditionalNegate(signMask)
-    return t
-}
-
-@inlinable @inline(__always)
-func constantTimeSelect(_ table: UnsafePointer<AffineNielsPoint>, _ digit: Int8) -> AffineNielsPoint {
-    let x = Int64(digit)
-    let signMask = UInt64(bitPattern: x >> 63)
-    let absValue = UInt64(bitPattern: (x ^ (x >> 63)) &- (x >> 63))
-    var t = AffineNielsPoint.identity
-    for j in 1...8 {
-        let d = absValue ^ UInt64(j)
-        let eq = ((d | (0 &- d)) >> 63) &- 1
-        t.conditionalAssign(table[j - 1], eq)
-    }
-    t.conditionalNegate(signMask)
-    return t
-}

@@ -6,12 +6,12 @@ extension EdwardsPoint {
     /// 16 (four doublings) between digits. 64 additions + 252 doublings, no secret-dependent branch
     /// or memory index.
     func mulConstantTime(_ s: Scalar) -> EdwardsPoint {
-        var table = [ProjectiveNielsPoint](repeating: .identity, count: 8)
-        table[0] = niels
+        let p1 = niels
+        var table = [PackedProjectiveNiels](repeating: PackedProjectiveNiels(p1), count: 8)
         var acc = self
         for j in 1..<8 {
-            acc = (acc + table[0]).extended
-            table[j] = acc.niels
+            acc = (acc + p1).extended
+            table[j] = PackedProjectiveNiels(acc.niels)
         }
         let digits = s.radix16Digits()
         return table.withUnsafeBufferPointer { tb -> EdwardsPoint in
@@ -95,7 +95,7 @@ extension RistrettoPoint {
 /// and 16^(k−1) for odd k and 16^k for even k are both even powers, i.e. rows of the table.
 /// Cost: 64 mixed additions + 4 doublings; every lookup scans the whole row with masks.
 public struct FixedBaseTable: Sendable {
-    let rows: [AffineNielsPoint]   // 32 × 8, row-major
+    let rows: [PackedAffineNiels]   // 32 × 8, row-major
     public let base: RistrettoPoint
 
     public init(base: RistrettoPoint) {
@@ -114,7 +114,7 @@ public struct FixedBaseTable: Sendable {
             // next row base: 16² · rowBase = 256 · rowBase
             rowBase = rowBase.mulByPow2(8)
         }
-        rows = batchAffineNiels(pts)
+        rows = batchAffineNiels(pts).map(PackedAffineNiels.init)
     }
 
     /// Constant-time s·base.
