@@ -227,12 +227,26 @@ public struct FieldElement: Sendable {
     }
 
     /// Canonical 32-byte little-endian encoding (bit 255 clear).
-    public var bytes: [UInt8] {
+    /// The canonical value as four little-endian 64-bit words (bit 255 clear).
+    @inlinable
+    public func canonicalWords() -> (UInt64, UInt64, UInt64, UInt64) {
         let (a0, a1, a2, a3, a4) = canonicalLimbs()
-        let w0 = a0 | (a1 << 51)
-        let w1 = (a1 >> 13) | (a2 << 38)
-        let w2 = (a2 >> 26) | (a3 << 25)
-        let w3 = (a3 >> 39) | (a4 << 12)
+        return (a0 | (a1 << 51), (a1 >> 13) | (a2 << 38), (a2 >> 26) | (a3 << 25), (a3 >> 39) | (a4 << 12))
+    }
+
+    /// The element with the given four little-endian 64-bit words, ignoring bit 255.
+    @inlinable @inline(__always)
+    public init(words w0: UInt64, _ w1: UInt64, _ w2: UInt64, _ w3: UInt64) {
+        let mask = Self.maskLow51
+        self.init(w0 & mask,
+                  ((w0 >> 51) | (w1 << 13)) & mask,
+                  ((w1 >> 38) | (w2 << 26)) & mask,
+                  ((w2 >> 25) | (w3 << 39)) & mask,
+                  (w3 >> 12) & mask)
+    }
+
+    public var bytes: [UInt8] {
+        let (w0, w1, w2, w3) = canonicalWords()
         var out = [UInt8](repeating: 0, count: 32)
         for (k, w) in [w0, w1, w2, w3].enumerated() {
             for j in 0..<8 { out[8 * k + j] = UInt8(truncatingIfNeeded: w >> (8 * UInt64(j))) }
@@ -254,13 +268,7 @@ public struct FieldElement: Sendable {
             }
             return v
         }
-        let w0 = word(0), w1 = word(1), w2 = word(2), w3 = word(3)
-        let mask = Self.maskLow51
-        self.init(w0 & mask,
-                  ((w0 >> 51) | (w1 << 13)) & mask,
-                  ((w1 >> 38) | (w2 << 26)) & mask,
-                  ((w2 >> 25) | (w3 << 39)) & mask,
-                  (w3 >> 12) & mask)
+        self.init(words: word(0), word(1), word(2), word(3))
     }
 
     // MARK: Predicates and constant-time selection

@@ -294,6 +294,26 @@ public struct Scalar: Sendable, Hashable {
         return naf
     }
 
+    /// Signed radix-32 digits d₀…d₅₁ ∈ [−16, 16) with self = Σ dᵢ·32^i (the last digit is the
+    /// final carry, 0 or 1 for a canonical scalar). Branch-free: the only branch depends on the
+    /// digit position, never on the scalar, so fixed-base multiplication by secrets may use it.
+    @inlinable
+    public func radix32Digits() -> [Int8] {
+        var out = [Int8](repeating: 0, count: 52)
+        for i in 0..<52 {
+            let off = 5 * i, idx = off / 64, bit = UInt64(off % 64)
+            var v = word(idx) >> bit
+            if bit > 59 { v |= word(idx + 1) << (64 - bit) }
+            out[i] = Int8(truncatingIfNeeded: v & 31)
+        }
+        for i in 0..<51 {
+            let carry = (out[i] &+ 16) >> 5
+            out[i] = out[i] &- (carry << 5)
+            out[i + 1] = out[i + 1] &+ carry
+        }
+        return out
+    }
+
     /// Signed radix-2^w digits (w in 4...16), each in [−2^(w−1), 2^(w−1)), with self = Σ dᵢ·2^(w·i);
     /// the count is ⌈256/w⌉ (+1 when w divides 256 exactly). Used by Pippenger (public data).
     public func radix2wDigits(_ w: Int) -> [Int32] {

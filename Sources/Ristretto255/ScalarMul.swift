@@ -4,7 +4,7 @@ extension EdwardsPoint {
     /// Signed radix-16: s = Σ dᵢ·16^i with dᵢ ∈ [−8, 8]. A table [P, 2P, …, 8P] in cached form is
     /// scanned in full for every digit (masked selection), and the running point is multiplied by
     /// 16 (four doublings) between digits. 64 additions + 252 doublings, no secret-dependent branch
-    /// or memory index.
+    /// or memory index (the loop's only branch is on the digit position).
     func mulConstantTime(_ s: Scalar) -> EdwardsPoint {
         let p1 = niels
         var table = [PackedProjectiveNiels](repeating: PackedProjectiveNiels(p1), count: 8)
@@ -16,18 +16,21 @@ extension EdwardsPoint {
         let digits = s.radix16Digits()
         return table.withUnsafeBufferPointer { tb -> EdwardsPoint in
             guard let base = tb.baseAddress else { return .identity }
-            var r = (EdwardsPoint.identity + constantTimeSelect(base, digits[63])).extended
+            // Between digits the running point is kept projective: the doublings never read T,
+            // so only the last doubling before each addition pays for it (4M instead of 3M), and
+            // the addition's result is converted back to (X:Y:Z) with 3M. The final addition
+            // produces extended coordinates.
+            var p = (EdwardsPoint.identity + constantTimeSelect(base, digits[63])).projective
             var i = 62
-            while i >= 0 {
-                var p = r.projective
+            while true {
                 p = p.doubled().projective
                 p = p.doubled().projective
                 p = p.doubled().projective
-                r = p.doubled().extended
-                r = (r + constantTimeSelect(base, digits[i])).extended
+                let sum = p.doubled().extended + constantTimeSelect(base, digits[i])
+                if i == 0 { return sum.extended }
+                p = sum.projective
                 i -= 1
             }
-            return r
         }
     }
 
@@ -88,51 +91,51 @@ extension RistrettoPoint {
 
 /// Precomputed multiples of a fixed base for fast constant-time multiplication.
 ///
-/// Layout as in ref10: for i in 0..<32, the row i holds j·16^(2i)·P for j = 1…8 as affine Niels
-/// points (256 points, ~30 KiB). Writing s = Σ dₖ·16^k (signed digits, |dₖ| ≤ 8), we get
-/// s·P = Σ_odd k dₖ·16^k·P · … by splitting odd and even k:
-///   s·P = 16·(Σ_{k odd} dₖ·16^(k−1)·P) + Σ_{k even} dₖ·16^k·P,
-/// and 16^(k−1) for odd k and 16^k for even k are both even powers, i.e. rows of the table.
-/// Cost: 64 mixed additions + 4 doublings; every lookup scans the whole row with masks.
+/// Signed radix 32: s = Σ dₖ·32^k for k = 0…51 with dₖ ∈ [−16, 16), and row k of the table holds
+/// j·32^k·P for j = 1…16 as packed affine Niels points (52 × 16 entries of 96 bytes, 78 KiB).
+/// Then s·P = Σ dₖ·(32^k·P) is 52 mixed additions of table entries and *no* doublings; each
+/// lookup scans its whole row with masks (see TableScan.swift).
+///
+/// Why radix 32 rather than ref10's radix 16 (64 additions of 8-entry rows plus 4 doublings): a
+/// mixed addition with its conversion back to extended coordinates costs 7M, while a masked
+/// scan of one packed entry costs a few vector instructions, so trading 12 additions and 4
+/// doublings for 320 more entry scans is a net gain (measured in BENCHMARKS.md). Radix 64 would
+/// double the scan work again for 9 fewer additions and no longer pays.
 public struct FixedBaseTable: Sendable {
-    let rows: [PackedAffineNiels]   // 32 × 8, row-major
+    /// Digits per scalar: 52·5 = 260 bits cover a canonical scalar (< 2^253) and the final carry.
+    static let digitCount = 52
+    /// Entries per row: the magnitudes 1…16 of a signed radix-32 digit.
+    static let rowSize = 16
+
+    let rows: [PackedAffineNiels]   // digitCount × rowSize, row-major
     public let base: RistrettoPoint
 
     public init(base: RistrettoPoint) {
         self.base = base
         var pts = [EdwardsPoint]()
-        pts.reserveCapacity(256)
+        pts.reserveCapacity(Self.digitCount * Self.rowSize)
         var rowBase = base.ep
-        for _ in 0..<32 {
+        for _ in 0..<Self.digitCount {
             var acc = rowBase
             let cached = rowBase.niels
             pts.append(acc)
-            for _ in 1..<8 {
+            for _ in 1..<Self.rowSize {
                 acc = (acc + cached).extended
                 pts.append(acc)
             }
-            // next row base: 16² · rowBase = 256 · rowBase
-            rowBase = rowBase.mulByPow2(8)
+            rowBase = rowBase.mulByPow2(5)   // next row: 32 · rowBase
         }
         rows = batchAffineNiels(pts).map(PackedAffineNiels.init)
     }
 
     /// Constant-time s·base.
     public func mul(_ s: Scalar) -> RistrettoPoint {
-        let digits = s.radix16Digits()
+        let digits = s.radix32Digits()
         return rows.withUnsafeBufferPointer { tb -> RistrettoPoint in
             guard let t = tb.baseAddress else { return .identity }
             var r = EdwardsPoint.identity
-            var k = 1
-            while k < 64 {
-                r = (r + constantTimeSelect(t + 8 * (k / 2), digits[k])).extended
-                k += 2
-            }
-            r = r.mulByPow2(4)
-            k = 0
-            while k < 64 {
-                r = (r + constantTimeSelect(t + 8 * (k / 2), digits[k])).extended
-                k += 2
+            for k in 0..<Self.digitCount {
+                r = (r + constantTimeSelect(t + Self.rowSize * k, digits[k], entries: Self.rowSize)).extended
             }
             return RistrettoPoint(r)
         }

@@ -15,29 +15,32 @@
 /// Sign handling stays outside the scan: digits are signed (|k| ≤ 8) and −P in Niels form is
 /// (y−x, y+x, −2dxy), a masked swap and negation after the scan.
 
-/// An `AffineNielsPoint` (three field elements, 15 limbs) as two 8-lane vectors; lane 15 is zero.
+/// An `AffineNielsPoint` (three field elements) in 96 bytes: each coordinate fully reduced and
+/// packed as four 64-bit words rather than five 51-bit limbs. A fixed-base lookup scans 16 of
+/// these per addition, so the 20 % fewer bytes are 20 % less scan work; unpacking the one
+/// selected entry back into limbs costs a few shifts.
 @frozen @usableFromInline
 struct PackedAffineNiels: Sendable {
-    /// yPlusX limbs 0…4, yMinusX limbs 0…2.
+    /// yPlusX words 0…3, yMinusX words 0…3.
     @usableFromInline var lo: SIMD8<UInt64>
-    /// yMinusX limbs 3…4, xy2d limbs 0…4, zero.
-    @usableFromInline var hi: SIMD8<UInt64>
+    /// xy2d words 0…3.
+    @usableFromInline var hi: SIMD4<UInt64>
 
     @inlinable @inline(__always)
-    init(lo: SIMD8<UInt64>, hi: SIMD8<UInt64>) { self.lo = lo; self.hi = hi }
+    init(lo: SIMD8<UInt64>, hi: SIMD4<UInt64>) { self.lo = lo; self.hi = hi }
 
     @inlinable
     init(_ p: AffineNielsPoint) {
-        let a = p.yPlusX, b = p.yMinusX, c = p.xy2d
-        lo = SIMD8(a.l0, a.l1, a.l2, a.l3, a.l4, b.l0, b.l1, b.l2)
-        hi = SIMD8(b.l3, b.l4, c.l0, c.l1, c.l2, c.l3, c.l4, 0)
+        let a = p.yPlusX.canonicalWords(), b = p.yMinusX.canonicalWords(), c = p.xy2d.canonicalWords()
+        lo = SIMD8(a.0, a.1, a.2, a.3, b.0, b.1, b.2, b.3)
+        hi = SIMD4(c.0, c.1, c.2, c.3)
     }
 
     @inlinable @inline(__always)
     var point: AffineNielsPoint {
-        AffineNielsPoint(yPlusX: FieldElement(lo[0], lo[1], lo[2], lo[3], lo[4]),
-                         yMinusX: FieldElement(lo[5], lo[6], lo[7], hi[0], hi[1]),
-                         xy2d: FieldElement(hi[2], hi[3], hi[4], hi[5], hi[6]))
+        AffineNielsPoint(yPlusX: FieldElement(words: lo[0], lo[1], lo[2], lo[3]),
+                         yMinusX: FieldElement(words: lo[4], lo[5], lo[6], lo[7]),
+                         xy2d: FieldElement(words: hi[0], hi[1], hi[2], hi[3]))
     }
 }
 
@@ -103,19 +106,20 @@ func constantTimeSelect(_ table: UnsafePointer<PackedProjectiveNiels>, _ digit: 
     return t
 }
 
-/// The affine counterpart, for the fixed-base tables.
+/// k·P for a signed digit k ∈ [−entries, entries] from the packed affine table
+/// [P, 2P, …, entries·P] (a fixed-base row), reading every entry whatever k is.
 @inlinable @inline(__always)
-func constantTimeSelect(_ table: UnsafePointer<PackedAffineNiels>, _ digit: Int8) -> AffineNielsPoint {
+func constantTimeSelect(_ table: UnsafePointer<PackedAffineNiels>, _ digit: Int8, entries: Int) -> AffineNielsPoint {
     let (signMask, magnitude) = signedDigitParts(digit)
-    var lo = SIMD8<UInt64>(), hi = SIMD8<UInt64>()
-    for j in 0..<8 {
-        let m = SIMD8<UInt64>(repeating: equalityMask(magnitude, UInt64(j + 1)))
-        lo |= table[j].lo & m
-        hi |= table[j].hi & m
+    var lo = SIMD8<UInt64>(), hi = SIMD4<UInt64>()
+    for j in 0..<entries {
+        let m = equalityMask(magnitude, UInt64(j + 1))
+        lo |= table[j].lo & SIMD8(repeating: m)
+        hi |= table[j].hi & SIMD4(repeating: m)
     }
-    // k = 0: the identity (1, 1, 0) has a 1 in limb 0 of yPlusX and yMinusX.
+    // k = 0: the identity (1, 1, 0) has a 1 in word 0 of yPlusX and yMinusX.
     let one = equalityMask(magnitude, 0) & 1
-    lo[0] |= one; lo[5] |= one
+    lo[0] |= one; lo[4] |= one
     var t = PackedAffineNiels(lo: lo, hi: hi).point
     t.conditionalNegate(signMask)
     return t

@@ -180,6 +180,26 @@ final class FixedBaseMSMTests: XCTestCase {
             }
         }
     }
+
+    /// The constant-time fixed-base digits: 52 signed radix-32 digits in [−16, 16) that
+    /// recombine to the scalar, for random and edge scalars (0, 1, ℓ−1, 2^252, all-ones digits).
+    func testRadix32DigitsRecombine() {
+        var rng = TestRNG(seed: 44)
+        let p63 = Scalar(UInt64(1) << 63)
+        let edge: [Scalar] = [.zero, .one, Scalar.zero - .one, p63 * p63 * p63 * p63,   // 2^252
+                              Scalar(UInt64(0x7fff_ffff_ffff_ffff))]                    // runs of 31 that carry
+        for s in edge + (0..<200).map({ _ in rng.scalar() }) {
+            let d = s.radix32Digits()
+            XCTAssertEqual(d.count, 52)
+            var acc = Scalar.zero, pow = Scalar.one
+            for x in d {
+                XCTAssertTrue((-16..<16).contains(Int(x)), "digit \(x)")
+                acc = acc + (x >= 0 ? Scalar(UInt64(x)) : Scalar.zero - Scalar(UInt64(-x))) * pow
+                pow = pow * Scalar(32)
+            }
+            XCTAssertEqual(acc, s)
+        }
+    }
 }
 
 final class ConstantTimeMSMTests: XCTestCase {

@@ -30,7 +30,7 @@ struct BenchCrypto: ParsableCommand {
         abstract: "Benchmark field, scalar multiplication, MSM (libsodium baseline) and range proofs.")
     @Option(help: "Repetitions per benchmark (fewer for the largest MSMs and m = 512 proofs).") var reps: Int = 11
     @Flag(help: "Print {\"results\": [...]} JSON.") var json = false
-    @Option(help: "Only benchmarks whose name starts with this.") var only: String?
+    @Option(help: "Only benchmarks whose name starts with one of these comma-separated prefixes.") var only: String?
     @Option(help: "Comma-separated MSM sizes.") var msmSizes: String = "64,256,1024,4096,16384,65536"
     @Option(help: "Comma-separated range-proof shapes NxM (default: 64x1,64x8,64x32,64x512,32x1); the batch benchmark runs only without this option.")
     var shapes: String?
@@ -61,8 +61,8 @@ struct BenchCrypto: ParsableCommand {
     static func records(reps: Int, only: String? = nil, msmSizes: [Int] = [64, 256, 1024, 4096, 16384, 65536],
                         shapes: [(Int, Int)]? = nil) -> [BenchRecord] {
         var r = cryptoCoreBenchmarks(reps: reps, only: only, msmSizes: msmSizes)
-        if only.map({ "rangeproof".hasPrefix($0) || $0.hasPrefix("rangeproof") }) ?? true {
-            r += rangeProofBenchmarks(reps: reps, shapes: shapes, only: only).filter { rec in only.map { rec.name.hasPrefix($0) } ?? true }
+        if benchSelectsGroup(only, "rangeproof") {
+            r += rangeProofBenchmarks(reps: reps, shapes: shapes, only: only).filter { benchSelects(only, $0.name) }
         }
         return r
     }

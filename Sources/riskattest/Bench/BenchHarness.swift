@@ -17,6 +17,21 @@ struct BenchRecord: Codable, Sendable {
 @inline(never) @_optimize(none)
 func benchBlackHole<T>(_ x: T) { withExtendedLifetime(x) {} }
 
+/// The `--only` selection of `bench crypto`: comma-separated name prefixes (e.g.
+/// `scalarmult,libsodium.scalarmult` runs ours and the baseline in one interleaved run); nil
+/// selects everything.
+func benchSelects(_ only: String?, _ name: String) -> Bool {
+    guard let only else { return true }
+    return only.split(separator: ",").contains { name.hasPrefix($0) }
+}
+
+/// Whether a selection can match anything in the group of names starting with `group` (to skip
+/// a group's setup when nothing in it was asked for).
+func benchSelectsGroup(_ only: String?, _ group: String) -> Bool {
+    guard let only else { return true }
+    return only.split(separator: ",").contains { group.hasPrefix($0) || $0.hasPrefix(group) }
+}
+
 /// Times `body` `reps` times on the monotonic clock after one untimed warm-up run (page faults,
 /// lazy statics and caches are paid there), and reports median, min and max in milliseconds.
 /// The median is the headline figure: on this shared machine it is far more stable than the mean.

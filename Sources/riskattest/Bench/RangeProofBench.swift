@@ -10,7 +10,7 @@ import SystemCrypto
 /// (a long-running prover or verifier builds them once); `rangeproof.tables` times that build
 /// on its own for the shapes whose tables are window-shifted (n·m in 129…2048).
 func rangeProofBenchmarks(reps: Int, shapes: [(Int, Int)]? = nil, only: String? = nil) -> [BenchRecord] {
-    func want(_ name: String) -> Bool { only.map { name.hasPrefix($0) } ?? true }
+    func want(_ name: String) -> Bool { benchSelects(only, name) }
     var out = [BenchRecord]()
     func blindings(_ m: Int) -> [Scalar] {
         let raw = SecureRandom.bytes(64 * m)
