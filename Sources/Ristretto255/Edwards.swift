@@ -30,6 +30,16 @@ struct EdwardsPoint: Sendable {
     @inlinable @inline(__always)
     var projective: ProjectivePoint { ProjectivePoint(X: X, Y: Y, Z: Z) }
 
+    /// The point of an affine Niels triple (y+x, y−x, 2dxy), for starting a sum of table entries
+    /// without an addition to the identity: with X = (y+x) − (y−x) = 2x and Y = (y+x) + (y−x) = 2y,
+    /// (2X : 2Y : 4 : X·Y) = (4x : 4y : 4 : 4xy) is the point in extended coordinates. 1M instead
+    /// of the 7M of identity + entry.
+    @inlinable @inline(__always)
+    init(affineNiels p: AffineNielsPoint) {
+        let x2 = p.yPlusX - p.yMinusX, y2 = p.yPlusX + p.yMinusX
+        self.init(X: x2 + x2, Y: y2 + y2, Z: FieldElement(4, 0, 0, 0, 0), T: x2 * y2)
+    }
+
     /// Affine Niels form; costs one inversion (use batch normalisation for many points).
     func affineNiels() -> AffineNielsPoint {
         let zi = Z.inverted()

@@ -93,7 +93,7 @@ extension RistrettoPoint {
 ///
 /// Signed radix 32: s = Σ dₖ·32^k for k = 0…51 with dₖ ∈ [−16, 16), and row k of the table holds
 /// j·32^k·P for j = 1…16 as packed affine Niels points (52 × 16 entries of 96 bytes, 78 KiB).
-/// Then s·P = Σ dₖ·(32^k·P) is 52 mixed additions of table entries and *no* doublings; each
+/// Then s·P = Σ dₖ·(32^k·P) is 51 mixed additions of table entries and *no* doublings; each
 /// lookup scans its whole row with masks (see TableScan.swift).
 ///
 /// Why radix 32 rather than ref10's radix 16 (64 additions of 8-entry rows plus 4 doublings): a
@@ -133,8 +133,8 @@ public struct FixedBaseTable: Sendable {
         let digits = s.radix32Digits()
         return rows.withUnsafeBufferPointer { tb -> RistrettoPoint in
             guard let t = tb.baseAddress else { return .identity }
-            var r = EdwardsPoint.identity
-            for k in 0..<Self.digitCount {
+            var r = EdwardsPoint(affineNiels: constantTimeSelect(t, digits[0], entries: Self.rowSize))
+            for k in 1..<Self.digitCount {
                 r = (r + constantTimeSelect(t + Self.rowSize * k, digits[k], entries: Self.rowSize)).extended
             }
             return RistrettoPoint(r)
