@@ -12,28 +12,36 @@
 /// and arm64 (NEON), with no target-specific flags. The OR form needs the identity merged in
 /// explicitly, which costs two scalar operations per scan.
 ///
-/// Sign handling stays outside the scan: digits are signed (|k| ≤ 8) and −P in Niels form is
+/// Sign handling stays outside the scan: digits are signed (|k| ≤ 8 or 16) and −P in Niels form is
 /// (y−x, y+x, −2dxy), a masked swap and negation after the scan.
+
+/// A table entry as two SIMD vectors of 64-bit lanes, the unit the masked scan works on.
+@frozen @usableFromInline
+struct PackedEntry<Lo: SIMD & Sendable, Hi: SIMD & Sendable>: Sendable where Lo.Scalar == UInt64, Hi.Scalar == UInt64 {
+    @usableFromInline var lo: Lo
+    @usableFromInline var hi: Hi
+
+    @inlinable @inline(__always)
+    init(lo: Lo, hi: Hi) { self.lo = lo; self.hi = hi }
+}
 
 /// An `AffineNielsPoint` (three field elements) in 96 bytes: each coordinate fully reduced and
 /// packed as four 64-bit words rather than five 51-bit limbs. A fixed-base lookup scans 16 of
 /// these per addition, so the 20 % fewer bytes are 20 % less scan work; unpacking the one
-/// selected entry back into limbs costs a few shifts.
-@frozen @usableFromInline
-struct PackedAffineNiels: Sendable {
-    /// yPlusX words 0…3, yMinusX words 0…3.
-    @usableFromInline var lo: SIMD8<UInt64>
-    /// xy2d words 0…3.
-    @usableFromInline var hi: SIMD4<UInt64>
+/// selected entry back into limbs costs a few shifts. `lo` holds the words of yPlusX then
+/// yMinusX, `hi` those of xy2d.
+@usableFromInline typealias PackedAffineNiels = PackedEntry<SIMD8<UInt64>, SIMD4<UInt64>>
 
-    @inlinable @inline(__always)
-    init(lo: SIMD8<UInt64>, hi: SIMD4<UInt64>) { self.lo = lo; self.hi = hi }
+/// A `ProjectiveNielsPoint` (four field elements, 20 limbs): `lo` holds the limbs of yPlusX,
+/// yMinusX and Z, then limb 0 of t2d; `hi` limbs 1…4 of t2d. (These are built per
+/// multiplication, where fully reducing the coordinates would cost more than it saves.)
+@usableFromInline typealias PackedProjectiveNiels = PackedEntry<SIMD16<UInt64>, SIMD4<UInt64>>
 
+extension PackedEntry where Lo == SIMD8<UInt64>, Hi == SIMD4<UInt64> {
     @inlinable
     init(_ p: AffineNielsPoint) {
         let a = p.yPlusX.canonicalWords(), b = p.yMinusX.canonicalWords(), c = p.xy2d.canonicalWords()
-        lo = SIMD8(a.0, a.1, a.2, a.3, b.0, b.1, b.2, b.3)
-        hi = SIMD4(c.0, c.1, c.2, c.3)
+        self.init(lo: SIMD8(a.0, a.1, a.2, a.3, b.0, b.1, b.2, b.3), hi: SIMD4(c.0, c.1, c.2, c.3))
     }
 
     @inlinable @inline(__always)
@@ -44,23 +52,13 @@ struct PackedAffineNiels: Sendable {
     }
 }
 
-/// A `ProjectiveNielsPoint` (four field elements, 20 limbs) as a 16-lane and a 4-lane vector.
-@frozen @usableFromInline
-struct PackedProjectiveNiels: Sendable {
-    /// yPlusX, yMinusX and Z limbs 0…4, in that order, then t2d limb 0.
-    @usableFromInline var lo: SIMD16<UInt64>
-    /// t2d limbs 1…4.
-    @usableFromInline var hi: SIMD4<UInt64>
-
-    @inlinable @inline(__always)
-    init(lo: SIMD16<UInt64>, hi: SIMD4<UInt64>) { self.lo = lo; self.hi = hi }
-
+extension PackedEntry where Lo == SIMD16<UInt64>, Hi == SIMD4<UInt64> {
     @inlinable
     init(_ p: ProjectiveNielsPoint) {
         let a = p.yPlusX, b = p.yMinusX, z = p.Z, t = p.t2d
-        lo = SIMD16(a.l0, a.l1, a.l2, a.l3, a.l4, b.l0, b.l1, b.l2, b.l3, b.l4,
-                    z.l0, z.l1, z.l2, z.l3, z.l4, t.l0)
-        hi = SIMD4(t.l1, t.l2, t.l3, t.l4)
+        self.init(lo: SIMD16(a.l0, a.l1, a.l2, a.l3, a.l4, b.l0, b.l1, b.l2, b.l3, b.l4,
+                             z.l0, z.l1, z.l2, z.l3, z.l4, t.l0),
+                  hi: SIMD4(t.l1, t.l2, t.l3, t.l4))
     }
 
     @inlinable @inline(__always)
@@ -87,21 +85,29 @@ func equalityMask(_ a: UInt64, _ b: UInt64) -> UInt64 {
     return ((d | (0 &- d)) >> 63) &- 1
 }
 
+/// OR over j of (table[j] AND mask_j) for j < entries, mask_j all-ones iff magnitude = j + 1:
+/// entry magnitude − 1, or all zeros when magnitude is 0. Every entry is read.
+@inlinable @inline(__always)
+func maskedScan<Lo, Hi>(_ table: UnsafePointer<PackedEntry<Lo, Hi>>, entries: Int, magnitude: UInt64) -> PackedEntry<Lo, Hi> {
+    var lo = Lo(), hi = Hi()
+    for j in 0..<entries {
+        let m = equalityMask(magnitude, UInt64(j + 1))
+        lo |= table[j].lo & Lo(repeating: m)
+        hi |= table[j].hi & Hi(repeating: m)
+    }
+    return PackedEntry(lo: lo, hi: hi)
+}
+
 /// k·P for a signed digit k ∈ [−8, 8] from the packed table [P, 2P, …, 8P], reading all eight
 /// entries whatever k is.
 @inlinable @inline(__always)
 func constantTimeSelect(_ table: UnsafePointer<PackedProjectiveNiels>, _ digit: Int8) -> ProjectiveNielsPoint {
     let (signMask, magnitude) = signedDigitParts(digit)
-    var lo = SIMD16<UInt64>(), hi = SIMD4<UInt64>()
-    for j in 0..<8 {
-        let m = equalityMask(magnitude, UInt64(j + 1))
-        lo |= table[j].lo & SIMD16(repeating: m)
-        hi |= table[j].hi & SIMD4(repeating: m)
-    }
+    var e = maskedScan(table, entries: 8, magnitude: magnitude)
     // k = 0: the identity (1, 1, 1, 0) has a 1 in limb 0 of yPlusX, yMinusX and Z.
     let one = equalityMask(magnitude, 0) & 1
-    lo[0] |= one; lo[5] |= one; lo[10] |= one
-    var t = PackedProjectiveNiels(lo: lo, hi: hi).point
+    e.lo[0] |= one; e.lo[5] |= one; e.lo[10] |= one
+    var t = e.point
     t.conditionalNegate(signMask)
     return t
 }
@@ -111,16 +117,11 @@ func constantTimeSelect(_ table: UnsafePointer<PackedProjectiveNiels>, _ digit: 
 @inlinable @inline(__always)
 func constantTimeSelect(_ table: UnsafePointer<PackedAffineNiels>, _ digit: Int8, entries: Int) -> AffineNielsPoint {
     let (signMask, magnitude) = signedDigitParts(digit)
-    var lo = SIMD8<UInt64>(), hi = SIMD4<UInt64>()
-    for j in 0..<entries {
-        let m = equalityMask(magnitude, UInt64(j + 1))
-        lo |= table[j].lo & SIMD8(repeating: m)
-        hi |= table[j].hi & SIMD4(repeating: m)
-    }
+    var e = maskedScan(table, entries: entries, magnitude: magnitude)
     // k = 0: the identity (1, 1, 0) has a 1 in word 0 of yPlusX and yMinusX.
     let one = equalityMask(magnitude, 0) & 1
-    lo[0] |= one; lo[4] |= one
-    var t = PackedAffineNiels(lo: lo, hi: hi).point
+    e.lo[0] |= one; e.lo[4] |= one
+    var t = e.point
     t.conditionalNegate(signMask)
     return t
 }
