@@ -226,7 +226,6 @@ public struct FieldElement: Sendable {
         return (r.l0, r.l1, r.l2, r.l3, r.l4)
     }
 
-    /// Canonical 32-byte little-endian encoding (bit 255 clear).
     /// The canonical value as four little-endian 64-bit words (bit 255 clear).
     @inlinable
     public func canonicalWords() -> (UInt64, UInt64, UInt64, UInt64) {
@@ -245,6 +244,7 @@ public struct FieldElement: Sendable {
                   (w3 >> 12) & mask)
     }
 
+    /// Canonical 32-byte little-endian encoding (bit 255 clear).
     public var bytes: [UInt8] {
         let (w0, w1, w2, w3) = canonicalWords()
         var out = [UInt8](repeating: 0, count: 32)

@@ -98,9 +98,10 @@ extension RistrettoPoint {
 ///
 /// Why radix 32 rather than ref10's radix 16 (64 additions of 8-entry rows plus 4 doublings): a
 /// mixed addition with its conversion back to extended coordinates costs 7M, while a masked
-/// scan of one packed entry costs a few vector instructions, so trading 12 additions and 4
+/// scan of one packed entry is about twenty instructions, so trading 13 additions and 4
 /// doublings for 320 more entry scans is a net gain (measured in BENCHMARKS.md). Radix 64 would
-/// double the scan work again for 9 fewer additions and no longer pays.
+/// double the scan work again for 8 fewer additions; by that estimate it no longer pays (not
+/// measured). A half-size table (even rows plus five doublings) measured slower.
 public struct FixedBaseTable: Sendable {
     /// Digits per scalar: 52·5 = 260 bits cover a canonical scalar (< 2^253) and the final carry.
     static let digitCount = 52
