@@ -165,13 +165,6 @@ struct ProjectiveNielsPoint: Sendable {
         ProjectiveNielsPoint(yPlusX: .one, yMinusX: .one, Z: .one, t2d: .zero)
     }
 
-    /// Replaces self by `b` where mask is all-ones (constant time).
-    @inlinable @inline(__always)
-    mutating func conditionalAssign(_ b: ProjectiveNielsPoint, _ mask: UInt64) {
-        yPlusX = .select(yPlusX, b.yPlusX, mask); yMinusX = .select(yMinusX, b.yMinusX, mask)
-        Z = .select(Z, b.Z, mask); t2d = .select(t2d, b.t2d, mask)
-    }
-
     /// −P is (Y−X, Y+X, Z, −2dT): swap the first two coordinates and negate the last.
     @inlinable @inline(__always)
     mutating func conditionalNegate(_ mask: UInt64) {
@@ -187,14 +180,6 @@ struct AffineNielsPoint: Sendable {
     @inlinable @inline(__always)
     init(yPlusX: FieldElement, yMinusX: FieldElement, xy2d: FieldElement) {
         self.yPlusX = yPlusX; self.yMinusX = yMinusX; self.xy2d = xy2d
-    }
-
-    @inlinable static var identity: AffineNielsPoint { AffineNielsPoint(yPlusX: .one, yMinusX: .one, xy2d: .zero) }
-
-    @inlinable @inline(__always)
-    mutating func conditionalAssign(_ b: AffineNielsPoint, _ mask: UInt64) {
-        yPlusX = .select(yPlusX, b.yPlusX, mask); yMinusX = .select(yMinusX, b.yMinusX, mask)
-        xy2d = .select(xy2d, b.xy2d, mask)
     }
 
     @inlinable @inline(__always)

@@ -249,15 +249,32 @@ public struct Scalar: Sendable, Hashable {
     /// Signed radix-16 digits d₀…d₆₃ ∈ [−8, 8) with self = Σ dᵢ·16^i (the last digit ∈ [−8, 8]).
     /// Requires self < 2^255, true for every canonical scalar. Branch-free.
     @inlinable
-    public func radix16Digits() -> [Int8] {
-        var out = [Int8](repeating: 0, count: 64)
-        let ws = [w0, w1, w2, w3]
-        for i in 0..<64 {
-            out[i] = Int8(truncatingIfNeeded: (ws[i / 16] >> (UInt64(i % 16) * 4)) & 15)
+    public func radix16Digits() -> [Int8] { constantTimeSignedDigits(width: 4, count: 64) }
+
+    /// Signed radix-32 digits d₀…d₅₁ ∈ [−16, 16) with self = Σ dᵢ·32^i (the last digit is the
+    /// final carry, 0 or 1 for a canonical scalar). Branch-free.
+    @inlinable
+    public func radix32Digits() -> [Int8] { constantTimeSignedDigits(width: 5, count: 52) }
+
+    /// Signed radix-2^w digits for the constant-time multiplications: the w-bit chunks of the
+    /// value, then a carry pass that moves each chunk into [−2^(w−1), 2^(w−1)) by borrowing from
+    /// the next one (the last digit keeps the carry). Computed with shifts and adds only; the
+    /// one branch depends on the digit position, never on the scalar, so secrets may use it.
+    /// (`radix2wDigits` is the variable-time, allocation-free counterpart for public scalars.)
+    @inlinable
+    func constantTimeSignedDigits(width w: Int, count: Int) -> [Int8] {
+        var out = [Int8](repeating: 0, count: count)
+        let mask = (UInt64(1) << UInt64(w)) - 1
+        let half = Int8(1 << (w - 1))
+        for i in 0..<count {
+            let off = w * i, idx = off / 64, bit = UInt64(off % 64)
+            var v = word(idx) >> bit
+            if bit > 64 - UInt64(w) { v |= word(idx + 1) << (64 - bit) }
+            out[i] = Int8(truncatingIfNeeded: v & mask)
         }
-        for i in 0..<63 {
-            let carry = (out[i] &+ 8) >> 4
-            out[i] = out[i] &- (carry << 4)
+        for i in 0..<(count - 1) {
+            let carry = (out[i] &+ half) &>> Int8(w)
+            out[i] = out[i] &- (carry &<< Int8(w))
             out[i + 1] = out[i + 1] &+ carry
         }
         return out
@@ -292,26 +309,6 @@ public struct Scalar: Sendable, Hashable {
             pos += w
         }
         return naf
-    }
-
-    /// Signed radix-32 digits d₀…d₅₁ ∈ [−16, 16) with self = Σ dᵢ·32^i (the last digit is the
-    /// final carry, 0 or 1 for a canonical scalar). Branch-free: the only branch depends on the
-    /// digit position, never on the scalar, so fixed-base multiplication by secrets may use it.
-    @inlinable
-    public func radix32Digits() -> [Int8] {
-        var out = [Int8](repeating: 0, count: 52)
-        for i in 0..<52 {
-            let off = 5 * i, idx = off / 64, bit = UInt64(off % 64)
-            var v = word(idx) >> bit
-            if bit > 59 { v |= word(idx + 1) << (64 - bit) }
-            out[i] = Int8(truncatingIfNeeded: v & 31)
-        }
-        for i in 0..<51 {
-            let carry = (out[i] &+ 16) >> 5
-            out[i] = out[i] &- (carry << 5)
-            out[i + 1] = out[i + 1] &+ carry
-        }
-        return out
     }
 
     /// Signed radix-2^w digits (w in 4...16), each in [−2^(w−1), 2^(w−1)), with self = Σ dᵢ·2^(w·i);
