@@ -89,9 +89,11 @@ public enum Prover {
         var witness: Witness
         do { witness = try Witness(portfolio: portfolio, market: market, layout: system.layout, instrumentBits: req.instrumentBits) }
         catch { throw .witness(error) }
-        witness.fillMarginWitnesses(system: system)
-        let slacks: [UInt64]
-        do { slacks = try witness.slacks(system: system) } catch { throw .witness(error) }
+        let slacks: [(low: UInt64, high: UInt64)]
+        do {
+            try witness.fillMarginWitnesses(system: system)
+            slacks = try witness.slacks(system: system)
+        } catch { throw .witness(error) }
         progress?("statement holds: \(system.constraints.count) constraints over \(system.layout.count) witness members")
 
         // 2. Fresh blindings and commitments for every half.
@@ -106,6 +108,13 @@ public enum Prover {
             cMinus.append(pedersen.commit(value: Scalar(witness.minus[k]), blinding: rMinus[k]))
         }
         progress?("committed \(2 * layout.count) witness halves")
+
+        // Slack limbs: s_j = lo_j + 2^64·hi_j. The slack commitment S_j is fixed by the member
+        // commitments (blinding r_j = Σ coef·r); the prover commits to hi_j with a fresh ρ_j, and
+        // the low limb's commitment S_j − 2^64·H_j has value lo_j and blinding r_j − 2^64·ρ_j.
+        let slackBlindings = system.constraints.map { $0.slackBlinding(plus: rPlus, minus: rMinus) }
+        let rHigh = system.constraints.map { _ in Scalar(reducing64: SecureRandom.bytes(64)) }
+        let slackHigh = zip(slacks, rHigh).map { pedersen.commit(value: Scalar($0.high), blinding: $1) }
 
         // 3. Book commitment: one salted leaf per member, fresh salts every time.
         let records: [PositionRecord]
@@ -122,7 +131,7 @@ public enum Prover {
                                                 system: system, proverKey: req.key.publicKey.rawBytes,
                                                 createdAt: req.createdAt, validFor: req.validForSeconds, nonce: req.nonce,
                                                 instrumentBits: req.instrumentBits, cPlus: cPlus, cMinus: cMinus,
-                                                bookRoot: book.root)
+                                                slackHigh: slackHigh, bookRoot: book.root)
         } catch { throw .format(error) }
         let base = AttestationTranscript.start(publicInputs: header.publicInputEncoding)
 
@@ -137,7 +146,8 @@ public enum Prover {
             let parts: [(RangeProofKind, Int, [UInt64], [Scalar])] = [
                 (.witnessHalves, req.instrumentBits, halves(witness.plus, witness.minus, 0..<U), halves(rPlus, rMinus, 0..<U)),
                 (.balanceHalves, 64, halves(witness.plus, witness.minus, U..<layout.count), halves(rPlus, rMinus, U..<layout.count)),
-                (.constraintSlacks, 64, slacks, system.constraints.map { $0.slackBlinding(plus: rPlus, minus: rMinus) }),
+                (.constraintSlacks, 64, slacks.flatMap { [$0.low, $0.high] },
+                 zip(slackBlindings, rHigh).flatMap { [$0 - Scalar.twoTo64 * $1, $1] }),
             ]
             for (kind, bits, values, blindings) in parts where !values.isEmpty {
                 let m = AttestationTranscript.paddedCount(values.count)

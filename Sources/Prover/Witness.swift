@@ -1,4 +1,5 @@
 import Attestation
+import Foundation
 import RiskEngine
 
 /// Errors building the private witness from a book. Messages name the instrument or constraint
@@ -16,11 +17,11 @@ public enum WitnessError: Error, Equatable, CustomStringConvertible {
             return "instrument \(i): the net quantity has more than 4 decimal places; attestation quantities are multiples of 0.0001 contract"
         case .quantityTooLarge(let i, let bits):
             return "instrument \(i): the net quantity does not fit the \(bits)-bit witness range (try --witness-bits 64)"
-        case .balanceOutOfRange(let m): return "\(m): balance out of the 63-bit fixed-point range"
+        case .balanceOutOfRange(let m): return "\(m): out of the 63-bit fixed-point range (|x| < 2^63 units of 10^-8, about 9.2·10^10)"
         case .constraintViolated(let line, let text, let shortfall):
             return "constraint violated (line \(line)): \(text) — short by \(shortfall)"
         case .slackOutOfRange(let line, let text):
-            return "constraint (line \(line)) holds but its slack exceeds the 64-bit proof range: \(text)"
+            return "constraint (line \(line)) holds but its slack reaches 2^128·10^-24 ≈ 3.4·10^14 of its unit, the proof range: \(text)"
         }
     }
 }
@@ -82,15 +83,18 @@ public struct Witness: Sendable {
             guard let j = market.collateralIndex(b.asset) else { continue }
             values[market.instruments.count + j] = b.amountUnits
         }
-        guard let q = try? FixedPoint.round(quoteCash, digits: WitnessLayout.balanceUnitDigits) else {
+        // Settlement cash enters equity with a positive price (1 quote, or the coin's index), so
+        // rounding it toward −∞ keeps the attested equity at or below the engine's; the exact
+        // conversion has no 2⁵³ limit (only the 63-bit member range: |cash| < 9.2·10¹⁰).
+        guard let q = ExactScaling.floor(quoteCash, digits: WitnessLayout.balanceUnitDigits, bound: Int128(Int64.max)) else {
             throw .balanceOutOfRange(member: "quote settlement")
         }
-        values[quoteSlot] = q
+        values[quoteSlot] = Int64(q)
         for (u, c) in coinCash.enumerated() {
-            guard let v = try? FixedPoint.round(c, digits: WitnessLayout.balanceUnitDigits) else {
+            guard let v = ExactScaling.floor(c, digits: WitnessLayout.balanceUnitDigits, bound: Int128(Int64.max)) else {
                 throw .balanceOutOfRange(member: "\(market.underlyings[u].id) settlement")
             }
-            values[quoteSlot + 1 + u] = v
+            values[quoteSlot + 1 + u] = Int64(v)
         }
         self.values = values
         self.plus = []; self.minus = []
@@ -104,9 +108,10 @@ public struct Witness: Sendable {
         minus = values.map { x in UInt64(bitPattern: (0 &- x) & (x >> 63)) }
     }
 
-    /// Sets the margin witnesses to the smallest values that satisfy their tier constraints
-    /// (the constraints' texts start with "mm[" / "im["), given every other member.
-    mutating func fillMarginWitnesses(system: StatementSystem) {
+    /// Sets the margin witnesses to the smallest values that satisfy their tier constraints,
+    /// given every other member. A tier constraint is the only kind in which a margin member
+    /// enters through its net value (plus = −minus > 0); circuit constraints use its plus half.
+    mutating func fillMarginWitnesses(system: StatementSystem) throws(WitnessError) {
         for (k, role) in system.layout.roles.enumerated() {
             switch role {
             case .maintenanceMargin, .initialMargin: values[k] = 0
@@ -114,60 +119,55 @@ public struct Witness: Sendable {
             }
         }
         split()
+        let unit = WitnessLayout.slackDigits - WitnessLayout.marginUnitDigits   // M's coefficient is 10^unit
         for c in system.constraints {
             guard let k = c.plus.indices.first(where: { idx in
                 switch system.layout.roles[idx] {
-                case .maintenanceMargin, .initialMargin: return c.plus[idx] == 1 && c.minus[idx] == -1
+                case .maintenanceMargin, .initialMargin: return c.plus[idx] > 0 && c.minus[idx] == -c.plus[idx]
                 default: return false
                 }
             }) else { continue }
-            // slack = M_k + rest ≥ 0  ⇒  M_k ≥ −rest (rest evaluated with M_k = 0 as set above).
-            if let rest = Self.evaluate(c, plus: plus, minus: minus), rest < 0, -rest <= Int128(Int64.max) {
-                values[k] = max(values[k], Int64(-rest))
+            // slack = 10^unit·M + rest ≥ 0  ⇔  M ≥ ⌈−rest / 10^unit⌉ (rest with M = 0, as set above).
+            let rest = Self.evaluate(c, plus: plus, minus: minus)
+            guard rest.isNegative else { continue }
+            guard let need = rest.magnitudeCeilDividedByPowerOfTen(unit) else {
+                throw .balanceOutOfRange(member: "margin witness (line \(c.line))")
             }
+            values[k] = max(values[k], need)
         }
         split()
     }
 
-    /// Exact slack `Σ plus_k·x_k⁺ + minus_k·x_k⁻ + constant` in 128-bit arithmetic; nil on overflow
-    /// (which only a slack far outside the 64-bit proof range can cause).
-    static func evaluate(_ c: IntegerConstraint, plus: [UInt64], minus: [UInt64]) -> Int128? {
-        var acc = Int128(c.constant)
+    /// Exact slack `Σ plus_k·x_k⁺ + minus_k·x_k⁻ + constant` (below 2¹⁷⁸ in magnitude).
+    static func evaluate(_ c: IntegerConstraint, plus: [UInt64], minus: [UInt64]) -> WideInt {
+        var acc = WideInt(c.constant)
         for k in 0..<plus.count {
-            for (coef, h) in [(c.plus[k], plus[k]), (c.minus[k], minus[k])] where coef != 0 && h != 0 {
-                let (p, o1) = Int128(coef).multipliedReportingOverflow(by: Int128(h))
-                let (s, o2) = acc.addingReportingOverflow(p)
-                if o1 || o2 { return nil }
-                acc = s
-            }
+            acc.add(c.plus[k], times: plus[k])
+            acc.add(c.minus[k], times: minus[k])
         }
         return acc
     }
 
-    /// Every constraint's slack as a u64, or the first failure (violated, or out of range).
-    public func slacks(system: StatementSystem) throws(WitnessError) -> [UInt64] {
-        var out: [UInt64] = []
+    /// Every constraint's slack as two 64-bit limbs (low, high), or the first failure
+    /// (violated, or at or above 2¹²⁸ units of 10⁻²⁴).
+    public func slacks(system: StatementSystem) throws(WitnessError) -> [(low: UInt64, high: UInt64)] {
+        var out: [(low: UInt64, high: UInt64)] = []
         out.reserveCapacity(system.constraints.count)
         for c in system.constraints {
-            guard let s = Self.evaluate(c, plus: plus, minus: minus) else {
-                throw .slackOutOfRange(line: c.line, text: c.text)
+            let s = Self.evaluate(c, plus: plus, minus: minus)
+            if s.isNegative {
+                throw .constraintViolated(line: c.line, text: c.text, shortfall: Self.formatSlack(-s.approximate))
             }
-            if s < 0 {
-                throw .constraintViolated(line: c.line, text: c.text, shortfall: Self.formatSlack(-s))
-            }
-            guard s <= Int128(UInt64.max) else { throw .slackOutOfRange(line: c.line, text: c.text) }
-            out.append(UInt64(s))
+            guard let limbs = s.limbs128 else { throw .slackOutOfRange(line: c.line, text: c.text) }
+            out.append(limbs)
         }
         return out
     }
 
-    /// A slack in units of 10⁻¹⁰ as a decimal string in the constraint's own unit.
-    static func formatSlack(_ s: Int128) -> String {
-        let scale = Int128(10_000_000_000)
-        let whole = s / scale, frac = s % scale
-        var f = String(frac)
-        f = String(repeating: "0", count: 10 - f.count) + f
-        while f.hasSuffix("0") && f.count > 2 { f.removeLast() }
-        return "\(whole).\(f)"
+    /// A slack in units of 10⁻²⁴ as a decimal in the constraint's own unit (messages only).
+    static func formatSlack(_ s: Double) -> String {
+        let v = s / 1e24
+        if v != 0 && abs(v) < 1e-6 { return String(format: "%.3e", v) }
+        return String(format: "%.10g", v)
     }
 }

@@ -11,6 +11,8 @@ public enum VerificationFailure: Error, Equatable, CustomStringConvertible {
     // The verifier's inputs (exit 2 in the CLI).
     case unusableMarket(String)
     case unusableCircuit(String)
+    /// The verifier's own policy cannot be applied (e.g. a required parameter the circuit lacks).
+    case unusablePolicy(String)
     // The attestation (exit 1).
     case malformed(String)
     case untrustedProver(keyHex: String)
@@ -21,6 +23,15 @@ public enum VerificationFailure: Error, Equatable, CustomStringConvertible {
     case notYetValid(createdAt: Int64, now: Int64)
     case expired(expiresAt: Int64, now: Int64)
     case nonceMismatch
+    case nonceMissing
+    /// A parameter's attested value differs from the relying party's requirement.
+    case parameterMismatch(name: String, attested: String, required: String)
+    /// `created_at` precedes the snapshot's `as_of`: the prover claims to have seen the future.
+    case createdBeforeSnapshot(createdAt: Int64, asOf: Int64)
+    /// The snapshot was older than the policy allows when the attestation was made.
+    case snapshotTooOld(ageSeconds: Int64, maxSeconds: Int64)
+    /// The validity window is longer than the policy allows.
+    case validityTooLong(seconds: Int64, maxSeconds: Int64)
     case layoutMismatch(String)
     case statement(String)
     case proofInvalid(String)
@@ -28,7 +39,7 @@ public enum VerificationFailure: Error, Equatable, CustomStringConvertible {
     /// True when the failure is about the verifier's inputs rather than the attestation.
     public var isUnusableInput: Bool {
         switch self {
-        case .unusableMarket, .unusableCircuit: return true
+        case .unusableMarket, .unusableCircuit, .unusablePolicy: return true
         default: return false
         }
     }
@@ -37,6 +48,7 @@ public enum VerificationFailure: Error, Equatable, CustomStringConvertible {
         switch self {
         case .unusableMarket(let e): return "market snapshot unusable: \(e)"
         case .unusableCircuit(let e): return "circuit unusable: \(e)"
+        case .unusablePolicy(let e): return "verification policy unusable: \(e)"
         case .malformed(let e): return "malformed attestation: \(e)"
         case .untrustedProver(let k): return "prover key \(k) is not among the trusted keys"
         case .badSignature: return "the Ed25519 signature does not verify under the prover key"
@@ -46,10 +58,54 @@ public enum VerificationFailure: Error, Equatable, CustomStringConvertible {
         case .notYetValid(let c, let n): return "not yet valid: created at \(Timestamps.format(c)), now \(Timestamps.format(n))"
         case .expired(let e, let n): return "expired at \(Timestamps.format(e)) (now \(Timestamps.format(n)))"
         case .nonceMismatch: return "the verifier nonce does not match"
+        case .nonceMissing: return "the policy requires a verifier nonce and the attestation carries none"
+        case .parameterMismatch(let n, let a, let r):
+            return "parameter \(n): the attestation proves \(n) = \(a), the verifier requires \(n) = \(r)"
+        case .createdBeforeSnapshot(let c, let a):
+            return "created at \(Timestamps.format(c)), before the snapshot's as_of \(Timestamps.format(a))"
+        case .snapshotTooOld(let age, let max):
+            return "the snapshot was \(VerificationPolicy.describe(seconds: age)) old at creation; the policy allows at most \(VerificationPolicy.describe(seconds: max))"
+        case .validityTooLong(let v, let max):
+            return "valid for \(VerificationPolicy.describe(seconds: v)); the policy allows at most \(VerificationPolicy.describe(seconds: max))"
         case .layoutMismatch(let e): return "witness layout does not match the snapshot: \(e)"
         case .statement(let e): return "statement: \(e)"
         case .proofInvalid(let e): return "range proof rejected: \(e)"
         }
+    }
+}
+
+/// What the relying party requires (SPEC §14.6). The attestation's own claims never set the
+/// requirement: a parameter, a freshness bound or a validity window chosen by the prover is
+/// checked against these values, never taken from the file.
+///
+/// Defaults are the circuit's declared parameter values, a snapshot at most one hour old when
+/// the attestation was made, a validity window of at most 24 hours, and no nonce requirement.
+public struct VerificationPolicy: Sendable, Equatable {
+    /// Required parameter values overriding the circuit's declared defaults (NAME → decimal).
+    /// Every parameter of the circuit is required: declared default unless overridden here.
+    public var parameters: [String: String]
+    /// Largest `created_at − as_of` allowed, in seconds (`created_at < as_of` is always invalid).
+    public var maxSnapshotAgeSeconds: Int64
+    /// Largest `expires_at − created_at` allowed, in seconds.
+    public var maxValiditySeconds: Int64
+    /// Whether an attestation without a nonce is refused (an expected nonce implies this).
+    public var requireNonce: Bool
+
+    public static let defaultMaxSnapshotAgeSeconds: Int64 = 3_600
+    public static let defaultMaxValiditySeconds: Int64 = 86_400
+
+    public init(parameters: [String: String] = [:], maxSnapshotAgeSeconds: Int64 = Self.defaultMaxSnapshotAgeSeconds,
+                maxValiditySeconds: Int64 = Self.defaultMaxValiditySeconds, requireNonce: Bool = false) {
+        self.parameters = parameters; self.maxSnapshotAgeSeconds = maxSnapshotAgeSeconds
+        self.maxValiditySeconds = maxValiditySeconds; self.requireNonce = requireNonce
+    }
+
+    /// "90 s", "15 min", "2 h", "3 d" — the largest unit that divides exactly.
+    public static func describe(seconds s: Int64) -> String {
+        if s != 0 && s % 86_400 == 0 { return "\(s / 86_400) d" }
+        if s != 0 && s % 3_600 == 0 { return "\(s / 3_600) h" }
+        if s != 0 && s % 60 == 0 { return "\(s / 60) min" }
+        return "\(s) s"
     }
 }
 
@@ -63,11 +119,14 @@ public struct VerificationRequest: Sendable {
     public var expectedNonce: [UInt8]?
     /// Unix seconds at which validity is judged.
     public var now: Int64
+    /// The relying party's requirements.
+    public var policy: VerificationPolicy
 
     public init(attestationBytes: [UInt8], marketBytes: [UInt8], circuitSource: String,
-                trustedKeys: [Ed25519PublicKey], expectedNonce: [UInt8]? = nil, now: Int64) {
+                trustedKeys: [Ed25519PublicKey], expectedNonce: [UInt8]? = nil, now: Int64,
+                policy: VerificationPolicy = VerificationPolicy()) {
         self.attestationBytes = attestationBytes; self.marketBytes = marketBytes; self.circuitSource = circuitSource
-        self.trustedKeys = trustedKeys; self.expectedNonce = expectedNonce; self.now = now
+        self.trustedKeys = trustedKeys; self.expectedNonce = expectedNonce; self.now = now; self.policy = policy
     }
 }
 
@@ -110,6 +169,20 @@ public enum Verifier {
         return Parallel.map(count: constraints.count, minChunk: 4) { r in
             r.map { constraints[$0].slackCommitment(plus: plus, minus: minus, differences: differences) }
         }.flatMap { $0 }
+    }
+
+    /// The limb commitments the slack range proof covers, (L_1, H_1, L_2, H_2, …) with
+    /// L_j = S_j − 2⁶⁴·H_j: the proof shows both limbs in [0, 2⁶⁴), so s_j ∈ [0, 2¹²⁸).
+    static func slackLimbCommitments(_ constraints: [IntegerConstraint], plus: [RistrettoPoint],
+                                     minus: [RistrettoPoint], high: [RistrettoPoint]) -> [RistrettoPoint] {
+        let slacks = slackCommitments(constraints, plus: plus, minus: minus)
+        var out: [RistrettoPoint] = []
+        out.reserveCapacity(2 * slacks.count)
+        for (s, h) in zip(slacks, high) {
+            out.append(s - RistrettoPoint.multiscalarMulVartime([Scalar.twoTo64], [h]))
+            out.append(h)
+        }
+        return out
     }
 
     public static func verify(_ request: VerificationRequest) -> VerificationReport {
@@ -178,22 +251,44 @@ public enum Verifier {
         }
         guard a.createdAt <= r.now else { throw .notYetValid(createdAt: a.createdAt, now: r.now) }
         guard r.now < a.expiresAt else { throw .expired(expiresAt: a.expiresAt, now: r.now) }
-        if let want = r.expectedNonce, a.nonce != want { throw .nonceMismatch }
 
-        // The statement, rebuilt from public data alone.
-        var params: [String: String] = [:]
-        for p in a.parameters { params[p.name] = p.value }
+        // The relying party's policy: time tied to the snapshot, a bounded window, the nonce.
+        let asOf = market.asOf.seconds
+        guard a.createdAt >= asOf else { throw .createdBeforeSnapshot(createdAt: a.createdAt, asOf: asOf) }
+        let (age, o1) = a.createdAt.subtractingReportingOverflow(asOf)
+        guard !o1, age <= r.policy.maxSnapshotAgeSeconds else {
+            throw .snapshotTooOld(ageSeconds: o1 ? .max : age, maxSeconds: r.policy.maxSnapshotAgeSeconds)
+        }
+        let (window, o2) = a.expiresAt.subtractingReportingOverflow(a.createdAt)
+        guard !o2, window <= r.policy.maxValiditySeconds else {
+            throw .validityTooLong(seconds: o2 ? .max : window, maxSeconds: r.policy.maxValiditySeconds)
+        }
+        if let want = r.expectedNonce, a.nonce != want { throw .nonceMismatch }
+        if r.policy.requireNonce || r.expectedNonce != nil, a.nonce == nil { throw .nonceMissing }
+
+        // The statement, rebuilt from public data and the *required* parameters alone: the
+        // attestation's parameter list must equal them, name for name and byte for byte.
         let system: StatementSystem
         do {
-            system = try cache.system(marketHash: marketHash, market: market, circuit: circuit, params: params)
+            system = try cache.system(marketHash: marketHash, market: market, circuit: circuit, params: r.policy.parameters)
         } catch let e as StatementError {
-            if case .unknownParameter = e { throw .parameter(e.description) }
-            if case .invalidParameterValue = e { throw .parameter(e.description) }
+            if case .unknownParameter = e { throw .unusablePolicy(e.description) }
+            if case .invalidParameterValue = e { throw .unusablePolicy(e.description) }
             throw .statement(e.description)
         } catch { throw .unusableMarket("\(error)") }
-        guard system.parameters.count == a.parameters.count else {
-            throw .parameter("the attestation must list every circuit parameter with its value")
+        var attested: [String: String] = [:]
+        for p in a.parameters { attested[p.name] = p.value }
+        for (name, required) in system.parameters {
+            guard let have = attested[name] else {
+                throw .parameter("the attestation does not state parameter \(name) (required \(name) = \(required))")
+            }
+            guard have == required else { throw .parameterMismatch(name: name, attested: have, required: required) }
         }
+        guard system.parameters.count == a.parameters.count else {
+            let extra = a.parameters.map(\.name).filter { n in !system.parameters.contains { $0.name == n } }
+            throw .parameter("the attestation states parameters the circuit does not declare: \(extra.joined(separator: ", "))")
+        }
+        let params = attested
         guard system.constraints.count == a.constraintCount else {
             throw .statement("\(a.constraintCount) constraints attested, \(system.constraints.count) expected")
         }
@@ -219,7 +314,8 @@ public enum Verifier {
         let wanted: [(RangeProofKind, [RistrettoPoint])] = [
             (.witnessHalves, interleave(0..<U)),
             (.balanceHalves, interleave(U..<system.layout.count)),
-            (.constraintSlacks, Self.slackCommitments(system.constraints, plus: expected.plus, minus: expected.minus)),
+            (.constraintSlacks, Self.slackLimbCommitments(system.constraints, plus: expected.plus, minus: expected.minus,
+                                                          high: a.slackHighCommitments.map(\.point))),
         ].filter { !$0.1.isEmpty }
         guard a.rangeProofs.count == wanted.count else {
             throw .malformed("\(a.rangeProofs.count) range proofs, \(wanted.count) expected")

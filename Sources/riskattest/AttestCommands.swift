@@ -34,13 +34,26 @@ enum CLI {
         return s
     }
 
+    /// `--param NAME=DECIMAL` options (each name once) as a dictionary.
+    static func parameters(_ options: [String]) throws(Failure) -> [String: String] {
+        var out: [String: String] = [:]
+        for p in options {
+            let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, out[parts[0]] == nil else {
+                throw Failure(description: "--param: expected NAME=DECIMAL once per name, got \"\(p)\"")
+            }
+            out[parts[0]] = parts[1]
+        }
+        return out
+    }
+
     /// "90s", "15m", "24h", "7d" or plain seconds.
-    static func duration(_ s: String) throws(Failure) -> Int64 {
+    static func duration(_ s: String, option: String = "--valid-for") throws(Failure) -> Int64 {
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
         var digits = s, mult: Int64 = 1
         if let last = s.last, let u = units[last] { digits = String(s.dropLast()); mult = u }
         guard let v = Int64(digits), v > 0, v <= 366 * 86_400 / mult else {
-            throw Failure(description: "--valid-for: expected a positive duration such as 3600s, 90m, 24h or 7d (at most 366 days), got \"\(s)\"")
+            throw Failure(description: "\(option): expected a positive duration such as 3600s, 90m, 24h or 7d (at most 366 days), got \"\(s)\"")
         }
         return v * mult
     }
@@ -88,14 +101,7 @@ struct Prove: ParsableCommand {
     func run() throws {
         let request: ProveRequest
         do {
-            var overrides: [String: String] = [:]
-            for p in params {
-                let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2, !parts[0].isEmpty, overrides[parts[0]] == nil else {
-                    throw CLI.Failure(description: "--param: expected NAME=DECIMAL once per name, got \"\(p)\"")
-                }
-                overrides[parts[0]] = parts[1]
-            }
+            let overrides = try CLI.parameters(params)
             let keyPEM = try CLI.text(key, what: "key")
             let signingKey: Ed25519PrivateKey
             do { signingKey = try Ed25519PrivateKey(pem: keyPEM) } catch {
@@ -140,6 +146,10 @@ struct Verify: ParsableCommand {
     @Option(name: .customLong("trust"), parsing: .upToNextOption, help: "Trusted prover public key(s) (SPKI PEM).") var trust: [String]
     @Option(name: .long, help: "Required verifier nonce (hex).") var nonce: String?
     @Option(name: .long, help: "Judge validity at this time (ISO-8601 UTC or unix seconds; default now).") var at: String?
+    @Option(name: .customLong("param"), help: "Require a circuit parameter value: NAME=DECIMAL (repeatable; default: the circuit's declared values).") var params: [String] = []
+    @Option(name: .long, help: "Largest age of the snapshot when the attestation was made: 3600s, 90m, 1h (default), 7d.") var maxSnapshotAge: String = "1h"
+    @Option(name: .long, help: "Largest validity window: 24h (default), 7d, ...") var maxValidity: String = "24h"
+    @Flag(name: .long, help: "Refuse attestations without a nonce (implied by --nonce).") var requireNonce = false
     @Flag(name: .long, help: "Print a JSON report.") var json = false
 
     func run() throws {
@@ -156,10 +166,14 @@ struct Verify: ParsableCommand {
             }
             let expected = try CLI.nonce(nonce)
             let now = try at.map { s throws(CLI.Failure) in try CLI.time(s, option: "--at") } ?? CLI.now
+            let policy = VerificationPolicy(parameters: try CLI.parameters(params),
+                                            maxSnapshotAgeSeconds: try CLI.duration(maxSnapshotAge, option: "--max-snapshot-age"),
+                                            maxValiditySeconds: try CLI.duration(maxValidity, option: "--max-validity"),
+                                            requireNonce: requireNonce)
             for path in attestations {
                 requests.append(VerificationRequest(attestationBytes: try CLI.read(path, what: "attestation", limit: AttestationLimits.maxTotalBytes + 1),
                                                     marketBytes: marketBytes, circuitSource: source, trustedKeys: keys,
-                                                    expectedNonce: expected, now: now))
+                                                    expectedNonce: expected, now: now, policy: policy))
             }
         } catch let e as CLI.Failure { throw CLI.fail(e.description, code: 2) }
 

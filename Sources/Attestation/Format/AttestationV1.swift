@@ -1,7 +1,7 @@
 import Ristretto255
 import SystemCrypto
 
-/// Hard limits of format version 1. A decoder checks each declared length or count against these
+/// Hard limits of format version 2. A decoder checks each declared length or count against these
 /// *before* allocating, and the whole input against `maxTotalBytes` before reading anything.
 public enum AttestationLimits {
     public static let maxTotalBytes = 4 << 20
@@ -17,8 +17,8 @@ public enum AttestationLimits {
     public static let maxRangeProofs = 8
     /// Largest aggregation size m of one range proof (a power of two).
     public static let maxProofValues = 8192
-    /// Largest unit exponent of a fixed-point scale (10^-18 still leaves Int64 room for 9.2).
-    public static let maxUnitDigits = 18
+    /// Largest unit exponent of a fixed-point scale (the slack unit is 10^-24).
+    public static let maxUnitDigits = 30
 }
 
 /// A circuit parameter as actually used by the prover: its name and its exact value as
@@ -187,11 +187,11 @@ public enum MemberKind: UInt8, Sendable, CustomStringConvertible {
 /// An `AttestationBody` value is always valid: its initialiser checks every limit and rule the
 /// decoder checks, so `decode(encode(x)) == x` for every value that can exist.
 public struct AttestationBody: Sendable, Equatable {
-    public static let formatVersion: UInt16 = 1
+    public static let formatVersion: UInt16 = 2
     public static let magic: [UInt8] = Array("RATT".utf8)
     /// Domain separation for the signature: a signature over an attestation can never be
     /// mistaken for a signature over any other riskattest message.
-    public static let signingPrefix: [UInt8] = Array("riskattest/attestation/v1".utf8)
+    public static let signingPrefix: [UInt8] = Array("riskattest/attestation/v2".utf8)
 
     public let circuitName: String
     public let circuitVersion: UInt32
@@ -221,6 +221,10 @@ public struct AttestationBody: Sendable, Equatable {
     public let bookRoot: [UInt8]
     /// Number of expanded linear constraints (one slack each).
     public let constraintCount: Int
+    /// One per constraint: the commitment H_j = hi_j·B + ρ_j·B̃ to the high 64-bit limb of the
+    /// constraint's slack s_j = lo_j + 2⁶⁴·hi_j. The verifier derives the low limb's commitment as
+    /// S_j − 2⁶⁴·H_j, and the slack range proof covers (lo_1, hi_1, lo_2, hi_2, …): s_j ∈ [0, 2¹²⁸).
+    public let slackHighCommitments: [Commitment]
     /// Strictly increasing by kind. The format allows 0...8 proofs so that the body with an
     /// empty list can serve as the transcript's public-input encoding; which proofs a valid
     /// attestation carries is the verifier's rule (SPEC §14).
@@ -232,6 +236,7 @@ public struct AttestationBody: Sendable, Equatable {
                 witnessBits: Int, scales: FixedPointScales,
                 instrumentCommitments: [CommitmentPair], collateralCommitments: [CommitmentPair],
                 auxiliaryMembers: [AuxiliaryMember], bookRoot: [UInt8], constraintCount: Int,
+                slackHighCommitments: [Commitment],
                 rangeProofs: [AggregatedRangeProof]) throws(AttestationFormatError) {
         let L = AttestationLimits.self
         guard TextRules.isIdentifier(Array(circuitName.utf8), limit: L.maxNameBytes) else {
@@ -270,6 +275,10 @@ public struct AttestationBody: Sendable, Equatable {
         guard (1...L.maxConstraints).contains(constraintCount) else {
             throw .countOutOfRange(field: "constraintCount", count: constraintCount, allowed: 1...L.maxConstraints)
         }
+        guard slackHighCommitments.count == constraintCount else {
+            throw .countOutOfRange(field: "slackHighCommitments", count: slackHighCommitments.count,
+                                   allowed: constraintCount...constraintCount)
+        }
         guard rangeProofs.count <= L.maxRangeProofs else {
             throw .countOutOfRange(field: "rangeProofs", count: rangeProofs.count, allowed: 0...L.maxRangeProofs)
         }
@@ -278,10 +287,10 @@ public struct AttestationBody: Sendable, Equatable {
         }
         if let slack = rangeProofs.first(where: { $0.kind == .constraintSlacks }) {
             var m = 1
-            while m < constraintCount { m <<= 1 }
+            while m < 2 * constraintCount { m <<= 1 }
             guard slack.bitSize == 64, slack.valueCount == m else {
                 throw .invalidProof(field: "rangeProofs[constraint slacks]",
-                                    reason: "\(constraintCount) constraints need m = \(m) values of 64 bits, proof claims \(slack.valueCount) of \(slack.bitSize)")
+                                    reason: "\(constraintCount) constraints (two limbs each) need m = \(m) values of 64 bits, proof claims \(slack.valueCount) of \(slack.bitSize)")
             }
         }
         self.circuitName = circuitName; self.circuitVersion = circuitVersion; self.circuitHash = circuitHash
@@ -290,7 +299,8 @@ public struct AttestationBody: Sendable, Equatable {
         self.witnessBits = witnessBits; self.scales = scales
         self.instrumentCommitments = instrumentCommitments; self.collateralCommitments = collateralCommitments
         self.auxiliaryMembers = auxiliaryMembers; self.bookRoot = bookRoot
-        self.constraintCount = constraintCount; self.rangeProofs = rangeProofs
+        self.constraintCount = constraintCount; self.slackHighCommitments = slackHighCommitments
+        self.rangeProofs = rangeProofs
     }
 
     // MARK: Members
@@ -362,6 +372,7 @@ public struct AttestationBody: Sendable, Equatable {
         }
         w.raw(bookRoot)
         w.u32(UInt32(constraintCount))
+        for h in slackHighCommitments { w.raw(h.encoding) }
         w.u32(UInt32(rangeProofs.count))
         for p in rangeProofs {
             w.u8(p.kind.rawValue)
@@ -372,23 +383,24 @@ public struct AttestationBody: Sendable, Equatable {
         return w.bytes
     }
 
-    /// The exact bytes the Ed25519 signature covers: "riskattest/attestation/v1" || encode().
+    /// The exact bytes the Ed25519 signature covers: "riskattest/attestation/v2" || encode().
     public var signedMessage: [UInt8] { Self.signingPrefix + encode() }
 }
 
-/// A signed attestation, format version 1.
+/// A signed attestation, format version 2 (the type keeps its historical name; version 1 files
+/// are rejected with `unsupported attestation format version 1`).
 ///
 /// Fields of the body are readable directly (`attestation.createdAt`) through dynamic member
 /// lookup. Layout (all integers little-endian, `str`/`bytes` = u32 length then content):
 ///
-///     "RATT" u16(1) str(circuitName) u32(circuitVersion) [32]circuitHash
+///     "RATT" u16(2) str(circuitName) u32(circuitVersion) [32]circuitHash
 ///     u32(#params) { str(name) str(value) }*          names strictly increasing
 ///     str(snapshotID) [32]snapshotHash [32]proverKey i64(createdAt) i64(expiresAt)
 ///     u8(nonce?) [bytes(nonce)]                       flag 0 or 1; nonce 1...64 bytes
 ///     u8(witnessBits) u8(instrDigits) u8(balanceDigits) u8(slackDigits)
 ///     u32(#instr) {[32]C⁺ [32]C⁻}*  u32(#coll) {[32]C⁺ [32]C⁻}*
 ///     u32(#aux) { str(label) u8(digits) [32]C⁺ [32]C⁻ }*
-///     [32]bookRoot u32(constraintCount)
+///     [32]bookRoot u32(constraintCount) {[32]H}*constraintCount
 ///     u32(#proofs) { u8(kind) u8(bitSize) u32(m) bytes(proof) }*
 ///     [64]signature                                   nothing may follow
 @dynamicMemberLookup
@@ -546,6 +558,17 @@ private struct Decoder {
         }
         let bookRoot = try fixed("bookRoot", 32)
         let constraintCount = Int(try u32("constraintCount"))
+        guard (1...L.maxConstraints).contains(constraintCount) else {
+            throw .countOutOfRange(field: "constraintCount", count: constraintCount, allowed: 1...L.maxConstraints)
+        }
+        guard constraintCount * 32 <= r.remaining else {
+            throw .truncated(field: "slackHighCommitments", offset: r.offset, needed: constraintCount * 32, available: r.remaining)
+        }
+        var highs: [Commitment] = []
+        highs.reserveCapacity(constraintCount)
+        for k in 0..<constraintCount {
+            highs.append(try Commitment(encoding: try fixed("slackHighCommitments[\(k)]", 32), field: "slackHighCommitments[\(k)]"))
+        }
         let np = try count("rangeProofs", 0...L.maxRangeProofs, minElementBytes: 10 + 32 * 9)
         var proofs: [AggregatedRangeProof] = []
         for k in 0..<np {
@@ -568,7 +591,7 @@ private struct Decoder {
             proverKey: proverKey, createdAt: createdAt, expiresAt: expiresAt, nonce: nonce,
             witnessBits: witnessBits, scales: scales, instrumentCommitments: instruments,
             collateralCommitments: collateral, auxiliaryMembers: aux, bookRoot: bookRoot,
-            constraintCount: constraintCount, rangeProofs: proofs)
+            constraintCount: constraintCount, slackHighCommitments: highs, rangeProofs: proofs)
         return try AttestationV1(body: body, signature: signature)
     }
 }

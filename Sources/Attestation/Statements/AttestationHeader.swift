@@ -29,7 +29,8 @@ extension AttestationBody {
                             proverKey: proverKey, createdAt: createdAt, expiresAt: expiresAt, nonce: nonce,
                             witnessBits: witnessBits, scales: scales, instrumentCommitments: instrumentCommitments,
                             collateralCommitments: collateralCommitments, auxiliaryMembers: auxiliaryMembers,
-                            bookRoot: bookRoot, constraintCount: constraintCount, rangeProofs: proofs)
+                            bookRoot: bookRoot, constraintCount: constraintCount,
+                            slackHighCommitments: slackHighCommitments, rangeProofs: proofs)
     }
 
     /// What the attestation transcript absorbs (SPEC §14.4): the encoding of this body with an
@@ -54,6 +55,7 @@ public struct AttestationHeader: Sendable {
     public static func make(market: MarketSnapshot, marketBytes: [UInt8], circuit: Circuit, system: StatementSystem,
                             proverKey: [UInt8], createdAt: Int64, validFor: Int64, nonce: [UInt8]?,
                             instrumentBits: Int, cPlus: [RistrettoPoint], cMinus: [RistrettoPoint],
+                            slackHigh: [RistrettoPoint],
                             bookRoot: [UInt8]) throws(AttestationFormatError) -> AttestationHeader {
         let layout = system.layout
         func pair(_ k: Int) -> CommitmentPair {
@@ -76,7 +78,8 @@ public struct AttestationHeader: Sendable {
                                          balanceUnitDigits: WitnessLayout.balanceUnitDigits,
                                          slackUnitDigits: WitnessLayout.slackDigits),
             instrumentCommitments: (0..<U).map(pair), collateralCommitments: (U..<U + C).map(pair),
-            auxiliaryMembers: aux, bookRoot: bookRoot, constraintCount: system.constraints.count, rangeProofs: [])
+            auxiliaryMembers: aux, bookRoot: bookRoot, constraintCount: system.constraints.count,
+            slackHighCommitments: slackHigh.map { Commitment(point: $0) }, rangeProofs: [])
         return AttestationHeader(draft: draft)
     }
 }

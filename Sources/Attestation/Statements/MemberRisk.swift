@@ -20,8 +20,13 @@ struct MemberRisk: Sendable {
     var bucket: ExpiryBucket? = nil
     var notional: Double = 0
     var funding: Double = 0
-    var tierTable: Int? = nil           // index into WitnessLayout.tierTables
+    var tierTable: Int? = nil           // index into WitnessLayout.tierTables (futures and perpetuals)
     var isInstrument = false
+    var isOption = false
+    /// Cross-margin requirement of one short contract (options only): `MarginRules.shortOption`
+    /// with one contract, the same function the engine's cross margin calls.
+    var shortOptionMM = 0.0
+    var shortOptionIM = 0.0
     var isCollateral = false
     var isMarginWitness = false
 
@@ -53,7 +58,16 @@ struct MemberRisk: Sendable {
                 row.bucket = ur.expiryBucket
                 row.notional = ur.notional
                 row.funding = ur.fundingPerInterval
-                row.tierTable = tableIndex[inst.tierTable]
+                if case .option(let spec) = inst.kind {
+                    row.isOption = true
+                    let und = market.underlyings[underlyingIndex[inst.underlying]!]
+                    let r = MarginRules.shortOption(contracts: 1, size: inst.contractSize, index: und.indexPrice,
+                                                    optionValue: ur.value / inst.contractSize, kind: spec.kind,
+                                                    strike: spec.strike, rates: market.margin.optionMargin)
+                    row.shortOptionMM = r.mm; row.shortOptionIM = r.im
+                } else {
+                    row.tierTable = tableIndex[inst.tierTable]
+                }
             case .collateral(let j):
                 let ur = units.collateral[j]
                 let asset = market.collateral[j]
@@ -62,7 +76,8 @@ struct MemberRisk: Sendable {
                 row.scenarioValues = ur.scenarioValues
                 row.liabilityValue = ur.liabilityValue
                 row.liabilityScenarioValues = ur.liabilityScenarioValues
-                if let u = asset.underlying { row.underlying = underlyingIndex[u]; row.delta = 1 }
+                // Delta per unit is the engine's price/index (a token worth 1/1000 coin is 1/1000).
+                if let u = asset.underlying { row.underlying = underlyingIndex[u]; row.delta = ur.delta }
             case .quoteSettlement:
                 row.value = 1
                 row.scenarioValues = [Double](repeating: 1, count: s)

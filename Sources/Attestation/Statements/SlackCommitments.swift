@@ -6,6 +6,21 @@ extension Scalar {
         let s = Scalar(v.magnitude)
         self = v < 0 ? -s : s
     }
+
+    /// 2⁶⁴ as a scalar (the weight of a slack's high limb).
+    public static let twoTo64: Scalar = Scalar(UInt64(1) << 32) * Scalar(UInt64(1) << 32)
+
+    /// An unsigned 128-bit integer as a scalar (exact: 2¹²⁸ < ℓ).
+    public init(_ v: UInt128) {
+        let lo = Scalar(UInt64(truncatingIfNeeded: v)), hi = Scalar(UInt64(truncatingIfNeeded: v >> 64))
+        self = v >> 64 == 0 ? lo : lo + hi * Scalar.twoTo64
+    }
+
+    /// A signed 128-bit integer as a scalar: v for v ≥ 0, ℓ − |v| otherwise.
+    public init(signed v: Int128) {
+        let s = Scalar(v.magnitude)
+        self = v < 0 ? -s : s
+    }
 }
 
 extension IntegerConstraint {
@@ -14,7 +29,7 @@ extension IntegerConstraint {
     ///
     /// Two rewrites keep the multiscalar multiplication small without changing its value:
     /// - a negative coefficient c is applied as |c|·(−C) rather than (ℓ − |c|)·C, so every scalar
-    ///   has at most 64 bits and the MSM skips the ~190 all-zero high bits;
+    ///   has at most 100 bits and the MSM skips the all-zero high bits;
     /// - where `minus_k = −plus_k` (the member enters through its net value x⁺ − x⁻, as in every
     ///   linear metric) the two terms are one, plus_k·D_k with D_k = C_k⁺ − C_k⁻, when the caller
     ///   passes the differences (computed once per attestation, shared by all constraints).
@@ -24,13 +39,13 @@ extension IntegerConstraint {
         var points: [RistrettoPoint] = []
         scalars.reserveCapacity(2 * plus.count + 1)
         points.reserveCapacity(2 * plus.count + 1)
-        func add(_ c: Int64, _ p: RistrettoPoint) {
+        func add(_ c: Int128, _ p: RistrettoPoint) {
             guard c != 0 else { return }
             scalars.append(Scalar(c.magnitude))
             points.append(c < 0 ? -p : p)
         }
         for k in 0..<plus.count {
-            if let d = differences, plus[k] != Int64.min, minus[k] == -plus[k] {
+            if let d = differences, minus[k] == -plus[k] {
                 add(plus[k], d[k])
             } else {
                 add(plus[k], cPlus[k])

@@ -19,18 +19,19 @@ public enum StatementError: Error, Equatable, CustomStringConvertible {
         case .unknownScenario(let n, let l): return "line \(l): scenario '\(n)' is not in the snapshot's grid"
         case .noScenarios(let l): return "line \(l): 'for each scenario' but the snapshot has no scenarios"
         case .coefficientOutOfRange(let l, let m):
-            return "line \(l): the fixed-point coefficient of \(m) exceeds the soundness bound 2^62"
+            return "line \(l): the fixed-point coefficient of \(m) is not finite or exceeds its bound (2^100 for members, 2^126 for the constant)"
         case .tooManyConstraints(let n, let limit): return "the circuit expands to \(n) constraints; the limit is \(limit)"
         }
     }
 }
 
 /// One constraint over the witness in integers: `Σ_k plus_k·x_k⁺ + minus_k·x_k⁻ + constant ≥ 0`,
-/// all in slack units of 10⁻¹⁰ (of the constraint's own dimension: quote currency, coin, ...).
+/// all in slack units of 10⁻²⁴ (of the constraint's own dimension: quote currency, coin, ...).
+/// Coefficients are below 2¹⁰⁰ and the constant below 2¹²⁶ in magnitude (SPEC §14.3).
 public struct IntegerConstraint: Sendable, Equatable {
-    public var plus: [Int64]
-    public var minus: [Int64]
-    public var constant: Int64
+    public var plus: [Int128]
+    public var minus: [Int128]
+    public var constant: Int128
     /// Source line in the circuit and the readable statement (with the scenario, when expanded).
     public var line: Int
     public var text: String
@@ -48,9 +49,11 @@ public struct IntegerConstraint: Sendable, Equatable {
 /// rule — so the verifier reproduces it bit for bit. Constants use `digits: 10`.
 public struct StatementSystem: Sendable {
     public static let maxConstraints = 4096
-    /// |coefficient| bound; with ≤ 2^12 members and halves < 2^64 every slack stays below 2^140,
-    /// far from the group order ℓ ≈ 2^252, so a slack can never wrap modulo ℓ.
-    public static let coefficientBound: Int64 = 1 << 62
+    /// |coefficient| bound: with at most 2¹² members (two halves each) below 2⁶⁴, every slack
+    /// stays below 2¹⁰⁰·2⁶⁴·2¹³ + 2¹²⁶ < 2¹⁷⁸, far from the group order ℓ ≈ 2²⁵², so a slack can
+    /// never wrap modulo ℓ; the range proof then pins it to [0, 2¹²⁸).
+    public static let coefficientBound: Int128 = 1 << 100
+    public static let constantBound: Int128 = 1 << 126
 
     public let layout: WitnessLayout
     public let constraints: [IntegerConstraint]
@@ -143,43 +146,38 @@ struct RealForm {
     mutating func addSplit(_ k: Int, positive: Double, negative: Double) { plus[k] += positive; minus[k] -= negative }
     mutating func addGross(_ k: Int, _ g: Double) { plus[k] += g; minus[k] += g }
 
-    /// Rounds to the integer constraint (see `StatementSystem` for the rule), then enforces
-    /// **inflation safety**: a prover may commit any halves with the same difference, adding δ to
+    /// Rounds to the integer constraint, then enforces inflation safety.
+    ///
+    /// **Conservative rounding.** Each coefficient is `⌊a_k·10^(24 − d_k)⌋` and the constant
+    /// `⌊c·10²⁴⌋`, computed exactly from the doubles (`ExactScaling.floor`). Every half is ≥ 0,
+    /// so rounding every coefficient toward −∞ can only lower the slack: the integer slack is at
+    /// most 10²⁴ times the real one, and at least that minus (Σ_k x_k⁺ + x_k⁻ + 1) units of 10⁻²⁴.
+    /// A coefficient thus loses less than 10⁻²⁴ of the constraint's unit per witness unit: for
+    /// an instrument (10⁻⁴ contract) that is 10⁻²⁰ per contract, for a balance (10⁻⁸) 10⁻¹⁶ per
+    /// asset unit — below 10⁻⁹ of the coefficient for any coefficient ≥ 10⁻¹¹ per contract or
+    /// 10⁻⁷ per asset unit (an asset priced 10⁻⁶ with a 90 % haircut still clears it).
+    ///
+    /// **Inflation safety.** A prover may commit any halves with the same difference, adding δ to
     /// both; that changes the slack by δ·(plus_k + minus_k). Where that sum is positive the
     /// constraint could be faked, so minus_k is lowered to −plus_k: for the honest split this only
     /// lowers the slack of negative members (a conservative statement), and inflation no longer helps.
     func integer(layout: WitnessLayout, line: Int, text: String) throws(StatementError) -> IntegerConstraint {
-        var p = [Int64](repeating: 0, count: layout.count)
-        var m = [Int64](repeating: 0, count: layout.count)
+        var p = [Int128](repeating: 0, count: layout.count)
+        var m = [Int128](repeating: 0, count: layout.count)
         for k in 0..<layout.count {
             let digits = WitnessLayout.slackDigits - layout.unitDigits(of: k)
-            p[k] = try Self.fixed(plus[k], digits: digits, line: line, member: k)
-            m[k] = try Self.fixed(minus[k], digits: digits, line: line, member: k)
+            p[k] = try Self.fixed(plus[k], digits: digits, bound: StatementSystem.coefficientBound, line: line, member: k)
+            m[k] = try Self.fixed(minus[k], digits: digits, bound: StatementSystem.coefficientBound, line: line, member: k)
             if p[k] + m[k] > 0 { m[k] = -p[k] }
         }
-        let c = try Self.fixed(constant, digits: WitnessLayout.slackDigits, line: line, member: -1)
+        let c = try Self.fixed(constant, digits: WitnessLayout.slackDigits, bound: StatementSystem.constantBound,
+                               line: line, member: -1)
         return IntegerConstraint(plus: p, minus: m, constant: c, line: line, text: text)
     }
 
-    /// `FixedPoint.round` (q = x·10^digits in IEEE double, then half-to-even) where |q| < 2⁵³;
-    /// beyond, q is already an integer in double and converts exactly. Coefficients above 2⁵³
-    /// (e.g. a constant of 10⁶ quote at the 10⁻¹⁰ slack unit) are legitimate here: only the
-    /// soundness bound 2⁶² applies.
-    private static func fixed(_ x: Double, digits: Int, line: Int, member: Int) throws(StatementError) -> Int64 {
-        let name = member < 0 ? "the constant term" : "witness member \(member)"
-        var scale = 1.0
-        for _ in 0..<digits { scale *= 10 }            // exact: 10^digits < 2^53 for digits ≤ 15
-        let q = x * scale
-        let v: Int64
-        if let r = try? FixedPoint.round(x, digits: digits) {
-            v = r
-        } else if q.isFinite, abs(q) < 0x1p62 {
-            v = Int64(q)                               // |q| ≥ 2^53: an integer already
-        } else {
-            throw .coefficientOutOfRange(line: line, member: name)
-        }
-        guard v > -StatementSystem.coefficientBound, v < StatementSystem.coefficientBound else {
-            throw .coefficientOutOfRange(line: line, member: name)
+    private static func fixed(_ x: Double, digits: Int, bound: Int128, line: Int, member: Int) throws(StatementError) -> Int128 {
+        guard let v = ExactScaling.floor(x, digits: digits, bound: bound) else {
+            throw .coefficientOutOfRange(line: line, member: member < 0 ? "the constant term" : "witness member \(member)")
         }
         return v
     }
@@ -261,23 +259,44 @@ struct FormBuilder {
                            negative: m * w * (r.liabilityValue - r.liabilityScenarioValues[si]))
             }
         case .mm, .im:
-            let wantInitial: Bool
-            if case .im = atom { wantInitial = true } else { wantInitial = false }
+            // The engine's cross margin (SPEC §6.4): Σ over tier tables of the tiered requirement
+            // of each future/perpetual's net notional, plus each short option's standard margin.
+            // Tiered part: the committed witness M_k through its plus half only (M_k⁺ ≥ M_k⁺ − M_k⁻,
+            // which the tier constraints bound from below, and M_k⁺ ≥ 0 covers the engine's floor
+            // at zero). Options: the per-contract short requirement c_i times x_i⁻ ≥ max(0, −q_i),
+            // exact on the honest split (a long option needs nothing).
+            let initial: Bool
+            if case .im = atom { initial = true } else { initial = false }
             for k in 0..<n {
                 switch layout.roles[k] {
-                case .maintenanceMargin where !wantInitial, .initialMargin where wantInitial:
-                    f.addExact(k, m)   // witness unit is already the slack unit: coefficient 10^0
+                case .maintenanceMargin where !initial, .initialMargin where initial:
+                    f.plus[k] += m
+                case .instrument where rows[k].isOption:
+                    f.minus[k] += m * (initial ? rows[k].shortOptionIM : rows[k].shortOptionMM)
                 default: break
                 }
             }
         }
     }
 
-    /// For every tier table k and tier t: `M_k − (rate_t·G_k − deduction_t) ≥ 0`, where
-    /// `G_k = Σ_{i∈k} notional_i·(x_i⁺ + x_i⁻)` upper-bounds the table's gross notional. Since the
-    /// tiered requirement `max_t(rate_t·G − deduction_t)` is convex and increasing in G, and
-    /// superadditive (so tiering the table's aggregate is at least the sum of per-instrument
-    /// tiering), a committed `M_k` passing all of them is a sound upper bound on the requirement.
+    /// The tier constraints that make each committed margin witness M_k a sound upper bound of
+    /// the engine's tiered requirement summed over the table's futures and perpetuals:
+    /// `M_k − (a_t·G_k − b_t) ≥ 0` for every line t, with `G_k = Σ_{i∈k} notional_i·(x_i⁺ + x_i⁻)`
+    /// (an upper bound of the table's gross notional).
+    ///
+    /// Why this is sound: let g(G) = max(0, max_t(a_t·G − b_t)). Every line has a_t ≥ 0 and
+    /// b_t ≥ 0, so g is convex, non-decreasing and g(0) = 0, hence superadditive:
+    /// Σ_i g(G_i) ≤ g(Σ_i G_i). Each line set below satisfies g ≥ the engine's per-instrument
+    /// requirement on every notional, so Σ_i req(n_i) ≤ Σ_i g(n_i) ≤ g(Σ n_i) ≤ g(G_k) ≤ M_k⁺.
+    ///
+    /// - Maintenance: the snapshot's lines (mmr_t, cum_t); the engine's requirement is
+    ///   max(0, n·mmr_t(n) − cum_t(n)) for the bracket t(n) of n, one of the lines.
+    /// - Initial: the engine's requirement n·imr_t(n) jumps up at each bracket boundary, so no
+    ///   convex function through the origin follows it; the lines are the chords through
+    ///   P_{t−1} = (cap_{t−1}, imr_t·cap_{t−1}) and P_t = (cap_t, imr_{t+1}·cap_t) (cap_0 = 0), which
+    ///   lie above n·imr_t on bracket t; the last chord covers the unbounded top bracket too
+    ///   (`initialLines`). Tightness: on bracket t the bound is at most imr_{t+1}/imr_t times the
+    ///   engine's figure (SPEC §14.2).
     func tierConstraints(initial: Bool) throws(StatementError) -> [IntegerConstraint] {
         var out: [IntegerConstraint] = []
         for (k, name) in layout.tierTables.enumerated() {
@@ -287,33 +306,51 @@ struct FormBuilder {
                 if !initial, case .maintenanceMargin(let j) = $0 { return j == k }
                 return false
             }!
-            let deductions = initial ? Self.initialDeductions(tiers) : tiers.map(\.cumulativeDeduction)
-            for (t, tier) in tiers.enumerated() {
-                let rate = initial ? tier.initialRate : tier.maintenanceRate
+            let lines = initial ? Self.initialLines(tiers) : Self.maintenanceLines(tiers)
+            for (t, l) in lines.enumerated() {
                 var f = RealForm(count: rows.count)
                 f.addExact(member, 1)
                 for i in 0..<rows.count where rows[i].isInstrument && rows[i].tierTable == k {
-                    f.addGross(i, -rate * rows[i].notional)
+                    f.addGross(i, -(l.slope * rows[i].notional))
                 }
-                f.constant = deductions[t]
+                f.constant = l.intercept
                 let what = initial ? "im" : "mm"
                 out.append(try f.integer(layout: layout, line: 0,
-                                         text: "\(what)[\(name)] >= \(rate) * gross[\(name)] - \(deductions[t])   [tier \(t + 1)]"))
+                                         text: "\(what)[\(name)] >= \(l.slope) * gross[\(name)] - \(l.intercept)   [line \(t + 1)]"))
             }
         }
         return out
     }
 
-    /// Cumulative deductions for initial-margin rates, by the same rule as maintenance:
-    /// d₁ = 0, d_t = d_{t−1} + cap_{t−1}·(rate_t − rate_{t−1}), which keeps the tiered
-    /// requirement continuous at every tier boundary.
-    static func initialDeductions(_ tiers: [MarginTier]) -> [Double] {
-        var d: [Double] = []
-        for (t, tier) in tiers.enumerated() {
-            if t == 0 { d.append(0); continue }
-            let cap = tiers[t - 1].maxNotional ?? 0
-            d.append(d[t - 1] + cap * (tier.initialRate - tiers[t - 1].initialRate))
+    /// A line a·G − b of a tier bound.
+    struct Line: Equatable { var slope: Double; var intercept: Double }
+
+    /// The maintenance lines: (mmr_t, cum_t) as the snapshot gives them (the decoder checks
+    /// cum_t ≥ 0 and rates increasing, so b_t ≥ 0 and a_t ≥ 0).
+    static func maintenanceLines(_ tiers: [MarginTier]) -> [Line] {
+        tiers.map { Line(slope: $0.maintenanceRate, intercept: max(0, $0.cumulativeDeduction)) }
+    }
+
+    /// The initial-margin chords. With caps c_1 < … < c_{T−1} (c_0 = 0) and rates r_1 ≤ … ≤ r_T:
+    /// for t = 1…T−1, y_t = max(r_t, r_{t+1})·c_t and
+    ///     a_t = (y_t − r_t·c_{t−1}) / (c_t − c_{t−1}),   b_t = (a_t − r_t)·c_{t−1}
+    /// (in this order of operations). A single tier gives the line (r_1, 0).
+    /// a_t ≥ r_t makes b_t ≥ 0; the chord meets n·r_t at c_{t−1} and lies on or above it at c_t,
+    /// so it covers bracket t; a_{T−1} ≥ r_T and the chord's value r_T·c_{T−1} at c_{T−1} cover
+    /// the top bracket.
+    static func initialLines(_ tiers: [MarginTier]) -> [Line] {
+        guard tiers.count > 1 else { return tiers.map { Line(slope: $0.initialRate, intercept: 0) } }
+        var out: [Line] = []
+        var prevCap = 0.0
+        for t in 0..<(tiers.count - 1) {
+            guard let cap = tiers[t].maxNotional else { break }
+            let r = tiers[t].initialRate, next = tiers[t + 1].initialRate
+            let y = max(r, next) * cap
+            let a = (y - r * prevCap) / (cap - prevCap)
+            out.append(Line(slope: a, intercept: (a - r) * prevCap))
+            prevCap = cap
         }
-        return d
+        return out
     }
 }
+

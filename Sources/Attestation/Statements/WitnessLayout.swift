@@ -30,7 +30,8 @@ public struct WitnessLayout: Sendable, Equatable {
 
     /// Witness members in canonical order.
     public let roles: [Role]
-    /// Tier table names in canonical (sorted) order.
+    /// Names of the tier tables used by at least one future or perpetual, in canonical (sorted
+    /// byte) order: one maintenance and one initial margin witness each.
     public let tierTables: [String]
     /// Number of instruments (the first members); they use `instrumentBits`.
     public let instrumentCount: Int
@@ -40,8 +41,12 @@ public struct WitnessLayout: Sendable, Equatable {
     /// 10⁻¹⁰ quote (the slack unit).
     public static let instrumentUnitDigits = 4
     public static let balanceUnitDigits = 8
-    /// Slack unit: every constraint is evaluated in units of 10⁻¹⁰ of its own dimension.
-    public static let slackDigits = 10
+    /// Margin witnesses: 10⁻⁸ quote.
+    public static let marginUnitDigits = 8
+    /// Slack unit: every constraint is evaluated in units of 10⁻²⁴ of its own dimension, fine
+    /// enough that rounding each coefficient down costs at most 10⁻⁹ of it (SPEC §14.3); slacks
+    /// are proven below 2¹²⁸ (two 64-bit limbs).
+    public static let slackDigits = 24
 
     public init(market: MarketSnapshot) {
         var roles: [Role] = []
@@ -50,7 +55,14 @@ public struct WitnessLayout: Sendable, Equatable {
         for j in market.collateral.indices { roles.append(.collateral(j)) }
         roles.append(.quoteSettlement)
         for u in market.underlyings.indices { roles.append(.coinSettlement(u)) }
-        let tables = market.margin.tierTables.keys.sorted()
+        // Margin witnesses exist for the tier tables that some future or perpetual uses: options
+        // are margined by their own linear rule (SPEC §6.4), never by a tier table.
+        var used = Set<String>()
+        for inst in market.instruments {
+            if case .option = inst.kind { continue }
+            used.insert(inst.tierTable)
+        }
+        let tables = market.margin.tierTables.keys.filter { used.contains($0) }.sorted()
         for k in tables.indices { roles.append(.maintenanceMargin(k)) }
         for k in tables.indices { roles.append(.initialMargin(k)) }
         self.roles = roles
@@ -69,7 +81,7 @@ public struct WitnessLayout: Sendable, Equatable {
         switch roles[index] {
         case .instrument: return Self.instrumentUnitDigits
         case .collateral, .quoteSettlement, .coinSettlement: return Self.balanceUnitDigits
-        case .maintenanceMargin, .initialMargin: return Self.slackDigits
+        case .maintenanceMargin, .initialMargin: return Self.marginUnitDigits
         }
     }
 }
