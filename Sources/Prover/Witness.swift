@@ -164,6 +164,15 @@ public struct Witness: Sendable {
         return out
     }
 
+    /// Each slack's low 128 bits whatever its sign or size: what a dishonest prover would
+    /// have to prove for a false statement (tests only; see `Prover.prove(_:progress:skippingStatementCheck:)`).
+    func truncatedSlacks(system: StatementSystem) -> [(low: UInt64, high: UInt64)] {
+        system.constraints.map { c in
+            let s = Self.evaluate(c, plus: plus, minus: minus)
+            return (s.low, UInt64(truncatingIfNeeded: s.high))
+        }
+    }
+
     /// A slack in units of 10⁻²⁴ as a decimal in the constraint's own unit (messages only).
     static func formatSlack(_ s: Double) -> String {
         let v = s / 1e24

@@ -105,16 +105,17 @@ enum EndToEnd {
                          parameters: [AttestationParameter]? = nil,
                          rangeProofs: [AggregatedRangeProof]? = nil,
                          snapshotHash: [UInt8]? = nil,
-                         nonce: [UInt8]?? = nil) throws -> AttestationV1 {
+                         nonce: [UInt8]?? = nil,
+                         createdAt: Int64? = nil, expiresAt: Int64? = nil) throws -> AttestationV1 {
         let b = a.body
         let body = try AttestationBody(
             circuitName: b.circuitName, circuitVersion: b.circuitVersion, circuitHash: b.circuitHash,
             parameters: parameters ?? b.parameters, snapshotID: b.snapshotID, snapshotHash: snapshotHash ?? b.snapshotHash,
-            proverKey: key.publicKey.rawBytes, createdAt: b.createdAt, expiresAt: b.expiresAt,
+            proverKey: key.publicKey.rawBytes, createdAt: createdAt ?? b.createdAt, expiresAt: expiresAt ?? b.expiresAt,
             nonce: nonce ?? b.nonce, witnessBits: b.witnessBits, scales: b.scales,
             instrumentCommitments: b.instrumentCommitments, collateralCommitments: b.collateralCommitments,
             auxiliaryMembers: b.auxiliaryMembers, bookRoot: b.bookRoot, constraintCount: b.constraintCount,
-            rangeProofs: rangeProofs ?? b.rangeProofs)
+            slackHighCommitments: b.slackHighCommitments, rangeProofs: rangeProofs ?? b.rangeProofs)
         return try AttestationV1(body: body, signature: key.sign(body.signedMessage))
     }
 

@@ -48,7 +48,7 @@ enum FormatFixtures {
     static func body(instruments: [CommitmentPair]? = nil, collateral: [CommitmentPair]? = nil,
                      auxiliary: [AuxiliaryMember]? = nil, bookRoot: [UInt8]? = nil,
                      nonce: [UInt8]? = bytes(16, seed: 9)) throws -> AttestationBody {
-        let scales = try FixedPointScales(instrumentUnitDigits: 4, balanceUnitDigits: 8, slackUnitDigits: 10)
+        let scales = try FixedPointScales(instrumentUnitDigits: 4, balanceUnitDigits: 8, slackUnitDigits: 24)
         return try AttestationBody(
             circuitName: "portfolio-margin", circuitVersion: 2, circuitHash: bytes(32, seed: 1),
             parameters: [try AttestationParameter(name: "buffer", value: "1.2"),
@@ -60,10 +60,11 @@ enum FormatFixtures {
             collateralCommitments: try collateral ?? (3..<5).map(pair),
             auxiliaryMembers: try auxiliary ?? [AuxiliaryMember(label: "settlement:USD", unitDigits: 8, commitment: try pair(5))],
             bookRoot: bookRoot ?? bytes(32, seed: 4), constraintCount: 3,
+            slackHighCommitments: try (6..<9).map { try commitment(1 + $0 % 15) },
             rangeProofs: [
                 try AggregatedRangeProof(kind: .witnessHalves, bitSize: 32, valueCount: 8, bytes: bytes(800, seed: 5)),
                 try AggregatedRangeProof(kind: .balanceHalves, bitSize: 64, valueCount: 8, bytes: bytes(864, seed: 6)),
-                try AggregatedRangeProof(kind: .constraintSlacks, bitSize: 64, valueCount: 4, bytes: bytes(800, seed: 7)),
+                try AggregatedRangeProof(kind: .constraintSlacks, bitSize: 64, valueCount: 8, bytes: bytes(864, seed: 7)),
             ])
     }
 

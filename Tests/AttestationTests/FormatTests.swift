@@ -9,7 +9,8 @@ extension AttestationBody {
                             proverKey: proverKey, createdAt: createdAt, expiresAt: expiresAt, nonce: nonce,
                             witnessBits: witnessBits, scales: scales, instrumentCommitments: instrumentCommitments,
                             collateralCommitments: collateralCommitments, auxiliaryMembers: auxiliaryMembers,
-                            bookRoot: bookRoot, constraintCount: constraintCount, rangeProofs: proofs)
+                            bookRoot: bookRoot, constraintCount: constraintCount,
+                            slackHighCommitments: slackHighCommitments, rangeProofs: proofs)
     }
 }
 
@@ -186,7 +187,8 @@ final class FormatTests: XCTestCase {
             snapshotID: "s", snapshotHash: F.bytes(32, seed: 1), proverKey: F.bytes(32, seed: 1), createdAt: 0, expiresAt: 1,
             nonce: nil, witnessBits: 64, scales: F.attestation().scales, instrumentCommitments: [], collateralCommitments: [],
             auxiliaryMembers: F.attestation().auxiliaryMembers, bookRoot: F.bytes(32, seed: 1), constraintCount: 1,
-            rangeProofs: [try AggregatedRangeProof(kind: .constraintSlacks, bitSize: 64, valueCount: 1, bytes: F.bytes(672, seed: 1))])) {
+            slackHighCommitments: [try F.commitment(1)],
+            rangeProofs: [try AggregatedRangeProof(kind: .constraintSlacks, bitSize: 64, valueCount: 2, bytes: F.bytes(736, seed: 1))])) {
             XCTAssertEqual($0 as? AttestationFormatError, .parametersNotSorted(name: "buffer"))
         }
         // expires-at must be after created-at: set expiresAt = createdAt.

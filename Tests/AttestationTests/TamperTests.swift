@@ -92,7 +92,8 @@ final class TamperTests: XCTestCase {
             snapshotID: b.snapshotID, snapshotHash: b.snapshotHash, proverKey: b.proverKey, createdAt: b.createdAt,
             expiresAt: b.expiresAt, nonce: b.nonce, witnessBits: b.witnessBits, scales: b.scales,
             instrumentCommitments: inst, collateralCommitments: b.collateralCommitments, auxiliaryMembers: b.auxiliaryMembers,
-            bookRoot: b.bookRoot, constraintCount: b.constraintCount, rangeProofs: b.rangeProofs)
+            bookRoot: b.bookRoot, constraintCount: b.constraintCount, slackHighCommitments: b.slackHighCommitments,
+            rangeProofs: b.rangeProofs)
         let forged = try AttestationV1(body: body, signature: EndToEnd.goldenKey.sign(body.signedMessage))
         let r = Verifier.verify(try EndToEnd.verification(forged.encode(), circuit: "solvency"))
         XCTAssertFalse(r.valid)

@@ -11,14 +11,14 @@ extension Scalar {
     public static let twoTo64: Scalar = Scalar(UInt64(1) << 32) * Scalar(UInt64(1) << 32)
 
     /// An unsigned 128-bit integer as a scalar (exact: 2¹²⁸ < ℓ).
-    public init(_ v: UInt128) {
+    public init(wide v: UInt128) {
         let lo = Scalar(UInt64(truncatingIfNeeded: v)), hi = Scalar(UInt64(truncatingIfNeeded: v >> 64))
         self = v >> 64 == 0 ? lo : lo + hi * Scalar.twoTo64
     }
 
     /// A signed 128-bit integer as a scalar: v for v ≥ 0, ℓ − |v| otherwise.
     public init(signed v: Int128) {
-        let s = Scalar(v.magnitude)
+        let s = Scalar(wide: v.magnitude)
         self = v < 0 ? -s : s
     }
 }
@@ -41,7 +41,7 @@ extension IntegerConstraint {
         points.reserveCapacity(2 * plus.count + 1)
         func add(_ c: Int128, _ p: RistrettoPoint) {
             guard c != 0 else { return }
-            scalars.append(Scalar(c.magnitude))
+            scalars.append(Scalar(wide: c.magnitude))
             points.append(c < 0 ? -p : p)
         }
         for k in 0..<plus.count {

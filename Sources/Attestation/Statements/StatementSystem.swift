@@ -128,6 +128,33 @@ public struct StatementSystem: Sendable {
     }
 }
 
+extension StatementSystem {
+    /// The value of one metric atom's linear form (SPEC §14.2) on committed halves, in the atom's
+    /// own unit: `Σ_k (a_k⁺·x_k⁺ + a_k⁻·x_k⁻)·10^(−d_k)` in double, before any integer rounding.
+    /// On the honest witness an exact atom equals the engine's figure (up to double rounding) and
+    /// an upper-bound atom is at least the engine's figure; the differential tests check exactly
+    /// that. `mm`/`im` read the margin witnesses from the halves as given.
+    public static func atomValue(_ atom: MetricAtom, market: MarketSnapshot, units: UnitRiskTable, scenario: Int?,
+                                 plus: [UInt64], minus: [UInt64]) throws(StatementError) -> Double {
+        let layout = WitnessLayout(market: market)
+        let rows = MemberRisk.rows(layout: layout, market: market, units: units)
+        var underlyingIndex: [String: Int] = [:]
+        for (u, und) in market.underlyings.enumerated() { underlyingIndex[und.id] = u }
+        var scenarioIndex: [String: Int] = [:]
+        for (s, sc) in market.scenarios.enumerated() { scenarioIndex[sc.name] = s }
+        let forms = FormBuilder(rows: rows, layout: layout, market: market, underlyingIndex: underlyingIndex)
+        var f = RealForm(count: layout.count)
+        try forms.add(atom, times: 1, scenario: scenario, scenarioIndex: scenarioIndex, line: 0, into: &f)
+        var acc = f.constant
+        for k in 0..<layout.count {
+            var unit = 1.0
+            for _ in 0..<layout.unitDigits(of: k) { unit /= 10 }
+            acc += (f.plus[k] * Double(plus[k]) + f.minus[k] * Double(minus[k])) * unit
+        }
+        return acc
+    }
+}
+
 /// A real-valued linear form over the halves: `Σ plus_k·x_k⁺ + minus_k·x_k⁻ + constant`.
 ///
 /// An exact atom with per-unit value a contributes `+a` to plus and `−a` to minus (so it reads
