@@ -138,7 +138,7 @@ public struct Witness: Sendable {
         split()
     }
 
-    /// Exact slack `Σ plus_k·x_k⁺ + minus_k·x_k⁻ + constant` (below 2¹⁷⁸ in magnitude).
+    /// Exact slack `Σ plus_k·x_k⁺ + minus_k·x_k⁻ + constant` (below 2¹⁸⁹ in magnitude).
     static func evaluate(_ c: IntegerConstraint, plus: [UInt64], minus: [UInt64]) -> WideInt {
         var acc = WideInt(c.constant)
         for k in 0..<plus.count {

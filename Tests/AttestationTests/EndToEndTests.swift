@@ -60,9 +60,15 @@ final class EndToEndTests: XCTestCase {
         let r = try Prover.prove(try EndToEnd.request(circuit: "solvency", parameters: ["k": "1.5"]))
         XCTAssertEqual(r.attestation.parameters.map(\.name), ["k"])
         XCTAssertEqual(r.attestation.parameters.map(\.value), ["1.5"])
-        let report = Verifier.verify(try EndToEnd.verification(r.attestation.encode(), circuit: "solvency"))
+        // The relying party asks for k = 1.5 (its policy); a verifier asking for the default refuses.
+        var req = try EndToEnd.verification(r.attestation.encode(), circuit: "solvency")
+        req.policy = VerificationPolicy(parameters: ["k": "1.5"])
+        let report = Verifier.verify(req)
         XCTAssertTrue(report.valid, report.reason ?? "")
         XCTAssertEqual(report.parameters, ["k": "1.5"])
+        let strict = Verifier.verify(try EndToEnd.verification(r.attestation.encode(), circuit: "solvency"))
+        XCTAssertFalse(strict.valid)
+        XCTAssertEqual(strict.reason, VerificationFailure.parameterMismatch(name: "k", attested: "1.5", required: "1").description)
         // Default attestation reports the circuit's default.
         let d = Verifier.verify(try EndToEnd.verification(try EndToEnd.proved("solvency").attestation.encode(), circuit: "solvency"))
         XCTAssertEqual(d.parameters.count, 1)
@@ -166,7 +172,7 @@ final class EndToEndTests: XCTestCase {
         let a = try EndToEnd.proved("solvency").attestation
         let file = a.encode()
         // The signed message is the domain prefix, then the file without its 64-byte signature.
-        XCTAssertEqual(a.signedMessage, Array("riskattest/attestation/v1".utf8) + Array(file.dropLast(64)))
+        XCTAssertEqual(a.signedMessage, Array("riskattest/attestation/v2".utf8) + Array(file.dropLast(64)))
         XCTAssertEqual(a.signature, Array(file.suffix(64)))
 
         let pem = EndToEnd.goldenKey.publicKey.pem

@@ -40,7 +40,7 @@ final class FormatTests: XCTestCase {
     /// The encoding equals a byte string assembled by hand from the layout in SPEC §13.
     func testEncodingMatchesHandAssembledLayout() throws {
         let a = try F.attestation()
-        var e: [UInt8] = Array("RATT".utf8) + [1, 0]
+        var e: [UInt8] = Array("RATT".utf8) + [2, 0]
         func u32(_ v: Int) -> [UInt8] { [UInt8(v & 255), UInt8((v >> 8) & 255), UInt8((v >> 16) & 255), UInt8(v >> 24)] }
         func str(_ s: String) -> [UInt8] { u32(s.utf8.count) + Array(s.utf8) }
         func i64(_ v: Int64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: UInt64(bitPattern: v) >> (8 * UInt64($0))) } }
@@ -49,20 +49,21 @@ final class FormatTests: XCTestCase {
         e += str("deribit-2026-11-24T08:00Z") + F.bytes(32, seed: 2) + F.bytes(32, seed: 3)
         e += i64(1_795_939_200) + i64(1_795_942_800)
         e += [1] + u32(16) + F.bytes(16, seed: 9)
-        e += [32, 4, 8, 10]
+        e += [32, 4, 8, 24]
         e += u32(3)
         for k in 0..<3 { e += try F.pair(k).plus.encoding + F.pair(k).minus.encoding }
         e += u32(2)
         for k in 3..<5 { e += try F.pair(k).plus.encoding + F.pair(k).minus.encoding }
         e += try u32(1) + str("settlement:USD") + [8] + F.pair(5).plus.encoding + F.pair(5).minus.encoding
         e += F.bytes(32, seed: 4) + u32(3)
+        for k in 6..<9 { e += try F.commitment(1 + k % 15).encoding }
         e += u32(3)
         e += [1, 32] + u32(8) + u32(800) + F.bytes(800, seed: 5)
         e += [2, 64] + u32(8) + u32(864) + F.bytes(864, seed: 6)
-        e += [3, 64] + u32(4) + u32(800) + F.bytes(800, seed: 7)
+        e += [3, 64] + u32(8) + u32(864) + F.bytes(864, seed: 7)
         XCTAssertEqual(a.body.encode(), e)
         XCTAssertEqual(a.encode(), e + F.bytes(64, seed: 8))
-        XCTAssertEqual(a.signedMessage, Array("riskattest/attestation/v1".utf8) + e)
+        XCTAssertEqual(a.signedMessage, Array("riskattest/attestation/v2".utf8) + e)
         XCTAssertEqual(F.firstCommitmentOffset(e), 235)
         XCTAssertEqual(Array(e[235..<267]), try F.pair(0).plus.encoding)
     }
@@ -129,7 +130,7 @@ final class FormatTests: XCTestCase {
             XCTAssertEqual($0 as? AttestationFormatError, .lengthOverLimit(field: "nonce", length: 65, limit: 64))
         }
         // Proof length (first proof's length field: after kind, bits, m).
-        let proofsStart = enc.count - 64 - (6 + 4 + 800) - (6 + 4 + 864) - (6 + 4 + 800)
+        let proofsStart = enc.count - 64 - (6 + 4 + 800) - (6 + 4 + 864) - (6 + 4 + 864)
         XCTAssertThrowsError(try AttestationV1.decode(patched(proofsStart + 6, .max))) {
             guard case .lengthOverLimit(field: "rangeProofs[0].bytes", length: _, limit: _)? = $0 as? AttestationFormatError else {
                 return XCTFail("\($0)")
@@ -167,8 +168,13 @@ final class FormatTests: XCTestCase {
         let enc = try F.attestation().encode()
         var e = enc; e[0] = UInt8(ascii: "X")
         XCTAssertThrowsError(try AttestationV1.decode(e)) { XCTAssertEqual($0 as? AttestationFormatError, .badMagic(found: Array("XATT".utf8))) }
-        e = enc; e[4] = 2
-        XCTAssertThrowsError(try AttestationV1.decode(e)) { XCTAssertEqual($0 as? AttestationFormatError, .unsupportedVersion(2)) }
+        e = enc; e[4] = 3
+        XCTAssertThrowsError(try AttestationV1.decode(e)) { XCTAssertEqual($0 as? AttestationFormatError, .unsupportedVersion(3)) }
+        e = enc; e[4] = 1
+        XCTAssertThrowsError(try AttestationV1.decode(e)) {
+            XCTAssertEqual($0 as? AttestationFormatError, .unsupportedVersion(1))
+            XCTAssertTrue("\($0)".hasPrefix("unsupported attestation format version 1"), "\($0)")
+        }
         e = enc; e[206] = 2   // nonce flag
         XCTAssertThrowsError(try AttestationV1.decode(e)) { XCTAssertEqual($0 as? AttestationFormatError, .invalidFlag(field: "nonce.present", value: 2)) }
         e = enc; e[227] = 12   // witness bits
@@ -207,7 +213,7 @@ final class FormatTests: XCTestCase {
         XCTAssertThrowsError(try AggregatedRangeProof(kind: .witnessHalves, bitSize: 24, valueCount: 4, bytes: []))
         XCTAssertThrowsError(try AggregatedRangeProof(kind: .witnessHalves, bitSize: 64, valueCount: 1, bytes: F.bytes(671, seed: 0)))
         let enc = try F.attestation().encode()
-        let proofsStart = enc.count - 64 - (6 + 4 + 800) - (6 + 4 + 864) - (6 + 4 + 800)
+        let proofsStart = enc.count - 64 - (6 + 4 + 800) - (6 + 4 + 864) - (6 + 4 + 864)
         var e = enc; e[proofsStart] = 3   // two slack proofs / wrong order
         XCTAssertThrowsError(try AttestationV1.decode(e)) {
             guard case .invalidProof(field: "rangeProofs[1]", _)? = $0 as? AttestationFormatError else { return XCTFail("\($0)") }
@@ -216,10 +222,26 @@ final class FormatTests: XCTestCase {
         XCTAssertThrowsError(try AttestationV1.decode(e)) {
             XCTAssertEqual($0 as? AttestationFormatError, .invalidProof(field: "rangeProofs[0].kind", reason: "unknown proof kind 9"))
         }
-        // Constraint count 5 needs a slack proof over m = 8, the proof has m = 4.
-        e = enc; e[proofsStart - 8] = 5
-        XCTAssertThrowsError(try AttestationV1.decode(e)) {
+        // Constraint count 5 needs a slack proof over m = 16 (two limbs each); the proof has m = 8.
+        let b = try F.attestation().body
+        XCTAssertThrowsError(try AttestationBody(
+            circuitName: b.circuitName, circuitVersion: b.circuitVersion, circuitHash: b.circuitHash, parameters: b.parameters,
+            snapshotID: b.snapshotID, snapshotHash: b.snapshotHash, proverKey: b.proverKey, createdAt: b.createdAt,
+            expiresAt: b.expiresAt, nonce: b.nonce, witnessBits: b.witnessBits, scales: b.scales,
+            instrumentCommitments: b.instrumentCommitments, collateralCommitments: b.collateralCommitments,
+            auxiliaryMembers: b.auxiliaryMembers, bookRoot: b.bookRoot, constraintCount: 5,
+            slackHighCommitments: try (1...5).map { try F.commitment($0) }, rangeProofs: b.rangeProofs)) {
             guard case .invalidProof(field: "rangeProofs[constraint slacks]", _)? = $0 as? AttestationFormatError else { return XCTFail("\($0)") }
+        }
+        // One high-limb commitment per constraint, no more, no fewer.
+        XCTAssertThrowsError(try AttestationBody(
+            circuitName: b.circuitName, circuitVersion: b.circuitVersion, circuitHash: b.circuitHash, parameters: b.parameters,
+            snapshotID: b.snapshotID, snapshotHash: b.snapshotHash, proverKey: b.proverKey, createdAt: b.createdAt,
+            expiresAt: b.expiresAt, nonce: b.nonce, witnessBits: b.witnessBits, scales: b.scales,
+            instrumentCommitments: b.instrumentCommitments, collateralCommitments: b.collateralCommitments,
+            auxiliaryMembers: b.auxiliaryMembers, bookRoot: b.bookRoot, constraintCount: 3,
+            slackHighCommitments: try (1...2).map { try F.commitment($0) }, rangeProofs: b.rangeProofs)) {
+            guard case .countOutOfRange(field: "slackHighCommitments", _, _)? = $0 as? AttestationFormatError else { return XCTFail("\($0)") }
         }
     }
 

@@ -37,6 +37,7 @@ final class GoldenVectorTests: XCTestCase {
         let m = try manifest()
         XCTAssertEqual(m["format"] as? String, "riskattest-golden-attestations")
         XCTAssertEqual(m["version"] as? Int, 1)
+        XCTAssertEqual(m["attestation_format_version"] as? Int, 2)
         // The recorded key is the one derived (by libsodium, via our key type) from the recorded seed.
         let seed = Hex.decode(m["prover_key_seed"] as? String ?? "") ?? []
         XCTAssertEqual(seed, [UInt8](repeating: 0x42, count: 32))
@@ -84,6 +85,19 @@ final class GoldenVectorTests: XCTestCase {
         }
         XCTAssertEqual(names, ["golden", "flipped-signature-byte", "flipped-proof-byte-resigned", "truncated",
                                "trailing-byte", "wrong-snapshot"])
+    }
+
+    /// The format-version-1 golden attestation (kept in `v1/`, SHA-256 as recorded when it was
+    /// current) is refused by name, before anything else is looked at.
+    func testVersionOneGoldenIsRefused() throws {
+        let file = try EndToEnd.bytes("\(Self.dir)/v1/solvency-examples.ratt")
+        XCTAssertEqual(Hex.encode(Digest.sha256.hash(file)), "aff4a64f8bc225dc4f145ada5a5334e1f22d0eb74dd3f329590f0434bc5eec83")
+        let report = Verifier.verify(VerificationRequest(
+            attestationBytes: file, marketBytes: try EndToEnd.bytes("\(Self.dir)/inputs/market.json"),
+            circuitSource: try EndToEnd.text("\(Self.dir)/inputs/solvency.circuit"),
+            trustedKeys: [EndToEnd.goldenKey.publicKey], now: EndToEnd.verifyAt))
+        XCTAssertFalse(report.valid)
+        XCTAssertTrue(report.reason?.contains("unsupported attestation format version 1") == true, report.reason ?? "")
     }
 
     /// Regenerates the golden files. Skipped unless RISKATTEST_WRITE_GOLDEN=1; the committed bytes
@@ -152,6 +166,7 @@ final class GoldenVectorTests: XCTestCase {
         }
         let manifest: [String: Any] = [
             "format": "riskattest-golden-attestations", "version": 1,
+            "attestation_format_version": Int(AttestationBody.formatVersion),
             "note": "Generated once by GoldenVectorTests.testRegenerateGoldenVectors; blindings and salts are random, so the bytes are fixed reference data, not reproducible output.",
             "prover_key_seed": Hex.encode([UInt8](repeating: 0x42, count: 32)),
             "prover_public_key": Hex.encode(key.publicKey.rawBytes), "prover_public_key_pem": key.publicKey.pem,

@@ -131,12 +131,18 @@ final class TamperTests: XCTestCase {
     func testWrongParameterRejected() throws {
         let a = try EndToEnd.proved("solvency").attestation
         XCTAssertEqual(a.parameters.count, 1)
-        // The attested value changed and re-signed: the rebuilt statement no longer matches the
-        // slack proof, which fails.
+        // The attested value changed and re-signed: the verifier's policy (the circuit's default)
+        // refuses it by name; a policy asking for the new value rebuilds a statement that no
+        // longer matches the slack proof, which fails.
         let changed = try EndToEnd.resigned(a, parameters: [try AttestationParameter(name: "k", value: "1.01")])
         let r1 = Verifier.verify(try EndToEnd.verification(changed.encode(), circuit: "solvency"))
         XCTAssertFalse(r1.valid)
-        XCTAssertTrue(r1.reason?.hasPrefix("range proof rejected") ?? false, r1.reason ?? "")
+        XCTAssertEqual(r1.reason, reason(.parameterMismatch(name: "k", attested: "1.01", required: "1")))
+        var asked = try EndToEnd.verification(changed.encode(), circuit: "solvency")
+        asked.policy = VerificationPolicy(parameters: ["k": "1.01"])
+        let r1b = Verifier.verify(asked)
+        XCTAssertFalse(r1b.valid)
+        XCTAssertTrue(r1b.reason?.hasPrefix("range proof rejected") ?? false, r1b.reason ?? "")
         // A parameter the circuit does not declare.
         let unknown = try EndToEnd.resigned(a, parameters: a.parameters + [try AttestationParameter(name: "zz", value: "1")])
         let r2 = Verifier.verify(try EndToEnd.verification(unknown.encode(), circuit: "solvency"))
@@ -147,7 +153,7 @@ final class TamperTests: XCTestCase {
         let missing = try EndToEnd.resigned(a, parameters: [])
         let r3 = Verifier.verify(try EndToEnd.verification(missing.encode(), circuit: "solvency"))
         XCTAssertFalse(r3.valid)
-        XCTAssertEqual(r3.reason, reason(.parameter("the attestation must list every circuit parameter with its value")))
+        XCTAssertEqual(r3.reason, reason(.parameter("the attestation does not state parameter k (required k = 1)")))
     }
 
     func testNonceMismatchAndMissingRejected() throws {

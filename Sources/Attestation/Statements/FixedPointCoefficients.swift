@@ -48,8 +48,8 @@ public enum ExactScaling {
 }
 
 /// A signed integer of up to 191 bits, `high·2⁶⁴ + low` — what a constraint's slack needs: a
-/// coefficient below 2¹⁰⁰ times a half below 2⁶⁴, summed over at most 2¹³ members, stays below
-/// 2¹⁷⁷ in magnitude. Only the operations the prover needs: add a product, compare, split.
+/// coefficient below 2¹¹² times a half below 2⁶⁴, summed over at most 2¹² halves, stays below
+/// 2¹⁸⁹ in magnitude. Only the operations the prover needs: add a product, compare, split.
 public struct WideInt: Sendable, Equatable {
     public private(set) var high: Int128
     public private(set) var low: UInt64

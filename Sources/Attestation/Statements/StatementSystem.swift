@@ -19,7 +19,7 @@ public enum StatementError: Error, Equatable, CustomStringConvertible {
         case .unknownScenario(let n, let l): return "line \(l): scenario '\(n)' is not in the snapshot's grid"
         case .noScenarios(let l): return "line \(l): 'for each scenario' but the snapshot has no scenarios"
         case .coefficientOutOfRange(let l, let m):
-            return "line \(l): the fixed-point coefficient of \(m) is not finite or exceeds its bound (2^100 for members, 2^126 for the constant)"
+            return "line \(l): the fixed-point coefficient of \(m) is not finite or exceeds its bound (2^112 for members, 2^126 for the constant)"
         case .tooManyConstraints(let n, let limit): return "the circuit expands to \(n) constraints; the limit is \(limit)"
         }
     }
@@ -27,7 +27,7 @@ public enum StatementError: Error, Equatable, CustomStringConvertible {
 
 /// One constraint over the witness in integers: `Σ_k plus_k·x_k⁺ + minus_k·x_k⁻ + constant ≥ 0`,
 /// all in slack units of 10⁻²⁴ (of the constraint's own dimension: quote currency, coin, ...).
-/// Coefficients are below 2¹⁰⁰ and the constant below 2¹²⁶ in magnitude (SPEC §14.3).
+/// Coefficients are below 2¹¹² and the constant below 2¹²⁶ in magnitude (SPEC §14.3).
 public struct IntegerConstraint: Sendable, Equatable {
     public var plus: [Int128]
     public var minus: [Int128]
@@ -50,9 +50,9 @@ public struct IntegerConstraint: Sendable, Equatable {
 public struct StatementSystem: Sendable {
     public static let maxConstraints = 4096
     /// |coefficient| bound: with at most 2¹² members (two halves each) below 2⁶⁴, every slack
-    /// stays below 2¹⁰⁰·2⁶⁴·2¹³ + 2¹²⁶ < 2¹⁷⁸, far from the group order ℓ ≈ 2²⁵², so a slack can
+    /// stays below 2¹¹²·2⁶⁴·2¹² + 2¹²⁶ < 2¹⁸⁹, far from the group order ℓ ≈ 2²⁵², so a slack can
     /// never wrap modulo ℓ; the range proof then pins it to [0, 2¹²⁸).
-    public static let coefficientBound: Int128 = 1 << 100
+    public static let coefficientBound: Int128 = 1 << 112
     public static let constantBound: Int128 = 1 << 126
 
     public let layout: WitnessLayout
