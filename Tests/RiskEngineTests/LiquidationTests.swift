@@ -82,7 +82,8 @@ final class LiquidationTests: XCTestCase {
         let market = F.market(underlyings: [("BTC", 50_000, 0.03), ("ETH", 3_000, 0.03)], instruments: insts,
                               scenarios: F.grid(["BTC", "ETH"]))
         let positions = [F.pos("P", 4_000, 49_000), F.pos("IP", -300, 51_000), F.pos("F", 100, 50_100),
-                         F.pos("C", -3, 900), F.pos("PUT", 2, 1_500), F.pos("E", -50, 3_100)]
+                         // The inverse put's entry is in BTC, as the venue quotes it: 1,500 USD at 50,000 (SPEC §3.1).
+                         F.pos("C", -3, 900), F.pos("PUT", 2, 0.03), F.pos("E", -50, 3_100)]
         for mode in [MarginMode.cross, .portfolio] {
             let book = Portfolio(positions: positions, collateral: [F.bal("USD", 30_000), F.bal("BTC", 0.2)], marginMode: mode)
             let r = try RiskEngine.analyze(portfolio: book, market: market)

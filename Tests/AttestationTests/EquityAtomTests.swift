@@ -1,0 +1,93 @@
+import Foundation
+import XCTest
+import Attestation
+import Circuits
+import Prover
+import RiskEngine
+
+/// The attested `equity` is the engine's equity (SPEC §6.3, §14.1): on the honest witness the
+/// atom's slack, `equity − 0`, equals `RiskEngine.analyze(…).totals.equity` up to the fixed-point
+/// rounding of the witness and coefficients — and in particular option premiums, which the
+/// collateral wallet balances already hold, are not counted a second time.
+final class EquityAtomTests: XCTestCase {
+    private static let probe = "circuit equity-probe v1\nrequire equity >= 0\n"
+
+    /// (attested equity, engine equity, rounding bound) for a book.
+    private func attestedAndEngine(market: MarketSnapshot, portfolio: Portfolio) throws -> (Double, Double, Double) {
+        let units = try UnitRiskTable(market: market)
+        let system = try StatementSystem(market: market, units: units, circuit: try Circuit.compile(source: Self.probe), params: [:])
+        let witness = try Witness(portfolio: portfolio, market: market, layout: system.layout, instrumentBits: 64)
+        let slacks = try witness.slacks(system: system)
+        XCTAssertEqual(slacks.count, 1)
+        let attested = Double(slacks[0]) / 1e10          // slack unit: 10⁻¹⁰ quote
+        let engine = try RiskEngine.analyze(portfolio: portfolio, market: market).totals.equity
+
+        // Rounding allowed by the current fixed point (SPEC §14.1–14.3): each coefficient is the
+        // per-unit value rounded to 10⁻¹⁰ quote per witness unit (instruments: unit 10⁻⁴ contract,
+        // so the value·10⁶ is rounded; balances and coin settlement: unit 10⁻⁸, value·10²), and
+        // the settlement amounts are rounded to 10⁻⁸; plus double rounding of the sums.
+        func err(_ v: Double, _ scale: Double) -> Double { abs(v * scale - (v * scale).rounded()) / scale }
+        var net = [Double](repeating: 0, count: market.instruments.count)
+        for p in portfolio.positions { net[market.instrumentIndex(p.instrument)!] += p.quantity }
+        var bound = 0.0
+        for (i, q) in net.enumerated() { bound += abs(q) * err(units.instruments[i].value, 1e6) }
+        for b in portfolio.collateral {
+            let u = units.collateral[market.collateralIndex(b.asset)!]
+            bound += abs(b.amount) * max(err(u.value, 1e2), err(u.liabilityValue, 1e2))
+        }
+        var coin = [Double](repeating: 0, count: market.underlyings.count)
+        for p in portfolio.positions {
+            let i = market.instrumentIndex(p.instrument)!
+            let u = market.underlyingIndex(market.instruments[i].underlying)!
+            coin[u] += try EntryCost.of(position: p, instrument: market.instruments[i]).equityCoin
+        }
+        for (u, c) in coin.enumerated() {
+            let s = market.underlyings[u].indexPrice
+            bound += abs(c) * err(s, 1e2) + 0.5e-8 * s
+        }
+        bound += 0.5e-8 + 1e-12 * abs(engine) * Double(portfolio.positions.count + portfolio.collateral.count + 4)
+        return (attested, engine, bound)
+    }
+
+    /// The example book (futures, inverse perpetuals and futures, linear options at their marks,
+    /// coin collateral).
+    func testEquityAtomEqualsEngineEquityOnExampleBook() throws {
+        let market = try MarketSnapshot.parse(try EndToEnd.market())
+        let portfolio = try Portfolio.parse(try EndToEnd.portfolio(), market: market)
+        let (attested, engine, bound) = try attestedAndEngine(market: market, portfolio: portfolio)
+        XCTAssertEqual(attested, engine, accuracy: bound)
+        // The premiums (net 28,125.5 paid) are not in the attested figure a second time.
+        XCTAssertLessThan(abs(attested - engine), 1)
+    }
+
+    /// A Deribit-style book: the example snapshot with the 95k November put coin-settled, bought
+    /// at 0.0114 BTC (the venue's quote), short calls, an inverse future, and wallet balances that
+    /// hold the premiums. The attested equity is the engine's; the engine's is the wallet balances
+    /// plus the future's P&L plus the options' mark values.
+    func testEquityAtomEqualsEngineEquityOnDeribitStyleBook() throws {
+        var text = String(decoding: try EndToEnd.market(), as: UTF8.self)
+        let linearPut = #""id": "BTC-27NOV26-95000-P", "underlying": "BTC", "type": "option", "margining": "linear""#
+        XCTAssertTrue(text.contains(linearPut))
+        text = text.replacingOccurrences(of: linearPut, with: linearPut.replacingOccurrences(of: "linear", with: "inverse"))
+        let market = try MarketSnapshot.parse(Array(text.utf8))
+        let book = """
+        {"schema": "riskattest.portfolio/1", "margin_mode": "cross",
+         "positions": [
+          {"instrument": "BTC-27NOV26-95000-P", "quantity": 12.5, "entry_price": 0.0114},
+          {"instrument": "BTC-25DEC26-110000-C", "quantity": -7, "entry_price": 1890},
+          {"instrument": "BTC-25DEC26", "quantity": 2500, "entry_price": 96905.5}],
+         "collateral": [{"asset": "BTC", "amount": 3.2575}, {"asset": "USDC", "amount": 13230}]}
+        """
+        let portfolio = try Portfolio.parse(Array(book.utf8), market: market)
+        let (attested, engine, bound) = try attestedAndEngine(market: market, portfolio: portfolio)
+        XCTAssertEqual(attested, engine, accuracy: bound)
+        XCTAssertLessThan(abs(attested - engine), 0.1)
+
+        // By hand from the snapshot: collateral 3.2575·97,012.35·0.97 + 13,230; the put at its mark
+        // 12.5·964.35, the call −7·2,117.17; the inverse future 2500·10·(S/96,905.5 − S/97,549.39).
+        let s = 97_012.35
+        let expected = 3.2575 * s * 0.97 + 13_230 + 12.5 * 964.35 - 7 * 2_117.17
+            + 2_500 * 10 * (s / 96_905.5 - s / 97_549.39)
+        XCTAssertEqual(engine, expected, accuracy: 1e-6)
+    }
+}
