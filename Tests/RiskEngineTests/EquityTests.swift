@@ -90,6 +90,17 @@ final class EquityTests: XCTestCase {
         XCTAssertEqual(cost.equityQuote, 0); XCTAssertEqual(cost.equityCoin, 0)
     }
 
+    /// Isolated margin: a long inverse option's wallet is the premium paid, converted at the
+    /// index (2·0.015·100,000 = 3,000), so its isolated equity is its value 2,400 (SPEC §6.5).
+    func testIsolatedLongInverseOptionWalletIsPremiumPaid() throws {
+        let m = deribitMarket(putInverse: true)
+        let book = Portfolio(positions: [F.pos("P", 2, 0.015)], collateral: [F.bal("USD", 1_000)], marginMode: .isolated)
+        let iso = try RiskEngine.analyze(portfolio: book, market: m).isolatedPositions[0]
+        XCTAssertEqual(iso.wallet, 3_000, accuracy: 1e-9)
+        XCTAssertEqual(iso.equity, 2_400, accuracy: 1e-9)
+        XCTAssertEqual(iso.method, "long_option_never_liquidated")
+    }
+
     /// The one definition: each kind's cost in the SPEC §6.3 order.
     func testEntryCostTable() throws {
         let m = F.market(underlyings: [("BTC", 100_000, 0)], instruments: [
