@@ -56,9 +56,10 @@ public struct EntryCost: Sendable, Equatable {
     /// meant: not finite or negative, zero for an inverse future/perpetual (its cost `size/E`
     /// would be infinite), or above the plausibility bound of an inverse option.
     ///
-    /// Floating-point order (SPEC.md §6.3): `−((q·size)·E)` for quote cash and inverse options,
-    /// `(q·size)/E` for inverse futures/perpetuals — i.e. `-quantity * size * entry` and
-    /// `quantity * size / entry` evaluated left to right.
+    /// Floating-point order (SPEC.md §6.3): `((−q)·size)·E` for quote cash and inverse options,
+    /// `(q·size)/E` for inverse futures/perpetuals — i.e. `-quantity * size * entryPrice` and
+    /// `quantity * size / entryPrice` evaluated left to right (negation is exact, so this is also
+    /// `−((q·size)·E)` bit for bit).
     public static func of(quantity: Double, entryPrice: Double, instrument: Instrument) throws(InputError) -> EntryCost {
         guard quantity.isFinite, entryPrice.isFinite, entryPrice >= 0 else {
             throw InputError(path: "entry_price", message: "quantity and entry_price must be finite, entry_price >= 0")
