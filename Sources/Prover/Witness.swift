@@ -10,6 +10,7 @@ public enum WitnessError: Error, Equatable, CustomStringConvertible {
     case balanceOutOfRange(member: String)
     case constraintViolated(line: Int, text: String, shortfall: String)
     case slackOutOfRange(line: Int, text: String)
+    case invalidEntryPrice(instrument: String, reason: String)
 
     public var description: String {
         switch self {
@@ -22,6 +23,7 @@ public enum WitnessError: Error, Equatable, CustomStringConvertible {
             return "constraint violated (line \(line)): \(text) — short by \(shortfall)"
         case .slackOutOfRange(let line, let text):
             return "constraint (line \(line)) holds but its slack reaches 2^128·10^-24 ≈ 3.4·10^14 of its unit, the proof range: \(text)"
+        case .invalidEntryPrice(let i, let reason): return "instrument \(i): entry_price \(reason)"
         }
     }
 }
@@ -38,7 +40,8 @@ public struct Witness: Sendable {
     /// Entry costs leave the per-unit values: a linear contract's value per unit is
     /// `mark·size`, and its cost `−q·entry·size` is carried in the quote settlement member; an
     /// inverse contract's coin cost basis `q·size/entry` is carried in its underlying's coin
-    /// settlement member (SPEC §14).
+    /// settlement member (SPEC §14). Options carry none: their premiums are in the collateral
+    /// balances (wallet balances, SPEC §3.1). Both come from `EntryCost.of`, the engine's.
     public init(portfolio: Portfolio, market: MarketSnapshot, layout: WitnessLayout,
                 instrumentBits: Int) throws(WitnessError) {
         var values = [Int64](repeating: 0, count: layout.count)
@@ -57,15 +60,15 @@ public struct Witness: Sendable {
             guard !overflow else { throw .quantityTooLarge(instrument: p.instrument, bits: 63) }
             units8[i] = sum
             let inst = market.instruments[i]
-            // Entry costs (SPEC §6, §14.1): inverse futures/perpetuals carry a coin amount
-            // q·size/entry; every other position (linear contracts and all options, whose
-            // premiums are quoted in quote currency) carries quote cash −q·size·entry.
-            switch (inst.kind, inst.margining) {
-            case (.perpetual, .inverse), (.future, .inverse):
-                if let u = underlyingIndex[inst.underlying] { coinCash[u] += p.quantity * inst.contractSize / p.entryPrice }
-            default:
-                quoteCash -= p.quantity * inst.contractSize * p.entryPrice
+            // Entry costs (SPEC §6.3, §14.1): the engine's one definition, so the attested equity
+            // is the engine's. Only the part outside the wallet balances enters: futures and
+            // perpetuals' cost; options' premiums are settled in the collateral already.
+            let cost: EntryCost
+            do { cost = try EntryCost.of(position: p, instrument: inst) } catch {
+                throw .invalidEntryPrice(instrument: p.instrument, reason: error.message)
             }
+            quoteCash += cost.equityQuote
+            if let u = underlyingIndex[inst.underlying] { coinCash[u] += cost.equityCoin }
         }
         let scale = Int64(10_000)   // 10^-8 → 10^-4
         for (i, u) in units8.enumerated() {

@@ -209,7 +209,11 @@ enum BenchBook {
             let inst = market.instruments[i]
             let units = Int64(rng.next() % 2_000_000_000) - 1_000_000_000       // ±10 contracts, 1e-8 steps
             let q = Double(units) / 1e8
-            let entry = inst.markPrice * (0.9 + 0.2 * rng.unit())
+            var entry = inst.markPrice * (0.9 + 0.2 * rng.unit())
+            // An inverse option's entry price is in coin, as the venue quotes it (SPEC §3.1).
+            if case .option = inst.kind, inst.margining == .inverse, let u = market.underlying(inst.underlying) {
+                entry /= u.indexPrice
+            }
             ps.append(Position(instrument: inst.id, quantity: q, quantityUnits: units, entryPrice: entry,
                                venue: "v\(k % 4)", account: "a\(k / 4)"))
         }

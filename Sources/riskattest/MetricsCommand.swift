@@ -120,7 +120,11 @@ enum MetricsText {
         let q = r.quoteCurrency
         var out = "Risk report — snapshot \(r.snapshotId) as of \(r.asOf), quote \(q), margin mode \(r.marginMode)\n\n"
         let t = r.totals
-        out += "Equity \(num(t.equity)) \(q) = collateral \(num(t.collateralValue)) + unrealized P&L \(num(t.unrealizedPnl))\n"
+        // SPEC §6.3: collateral are wallet balances holding the option premiums, so equity adds the
+        // futures' unrealized P&L and the options' value; the reported P&L (options against their
+        // premium) is shown apart, as it does not add up to equity when options are held.
+        out += "Equity \(num(t.equity)) \(q) = collateral \(num(t.collateralValue)) + positions \(num(t.equity - t.collateralValue)) (futures' unrealized P&L, options' value)\n"
+        out += "Unrealized P&L \(num(t.unrealizedPnl)) (options against their entry premium, already in the balances)\n"
         out += "Gross notional \(num(t.grossNotional)), net exposure \(num(t.netExposure)), gross exposure \(num(t.grossExposure))\n"
         out += "Vega \(num(t.vega)) per vol, theta \(num(t.theta)) per year, rho \(num(t.rho)) per 1.00 rate\n"
         out += "Funding \(num(t.fundingPerInterval)) per interval, \(num(t.fundingAnnualized)) per year (positive = paid)\n\n"
@@ -130,7 +134,10 @@ enum MetricsText {
             out += "== \(u.underlying) (index \(num(u.indexPrice))) ==\n"
             if !ps.isEmpty {
                 out += table(["instrument", "venue", "qty", "entry", "mark", "notional", "uPnL", "delta", "gamma", "vega", "theta", "funding/yr"],
-                             ps.map { p in [p.instrument, p.venue ?? "-", num(p.quantity, 4), num(p.entryPrice), num(p.markPrice),
+                             ps.map { p in [p.instrument, p.venue ?? "-", num(p.quantity, 4),
+                                            // inverse options: the venue's coin quote (SPEC §3.1)
+                                            p.type == "option" && p.margining == "inverse" ? num(p.entryPrice, 6) + " " + p.underlying : num(p.entryPrice),
+                                            num(p.markPrice),
                                             num(p.notional), num(p.unrealizedPnl), num(p.greeks.delta, 4), num(p.greeks.gamma, 6),
                                             num(p.greeks.vega), num(p.greeks.theta), num(p.fundingAnnualized)] })
             }

@@ -47,11 +47,12 @@ enum RandomBooks {
         let tokenPrice = pow(10, g.uniform(-6, 6))
         let linSize = g.pick([1.0, 0.001, 0.000001, 0.1])
         var inst: [String] = []
-        var ids: [(id: String, mark: Double, size: Double, isOption: Bool)] = []
+        var ids: [(id: String, mark: Double, size: Double, isOption: Bool, coinEntry: Double?)] = []
         for u in ["BTC", "ETH"] {
             let s = spots[u]!
-            func add(_ id: String, _ json: String, mark: Double, size: Double, option: Bool = false) {
-                inst.append(json); ids.append((id, mark, size, option))
+            // coinEntry: an inverse option's entry price is quoted in coin (SPEC §3.1): mark / S.
+            func add(_ id: String, _ json: String, mark: Double, size: Double, option: Bool = false, coinEntry: Double? = nil) {
+                inst.append(json); ids.append((id, mark, size, option, coinEntry))
             }
             let lp = s * g.uniform(0.998, 1.002), ip = s * g.uniform(0.998, 1.002)
             add("\(u)-LPERP", #"{"id": "\#(u)-LPERP", "underlying": "\#(u)", "type": "perpetual", "margining": "linear", "contract_size": \#(num(linSize, 6)), "mark_price": \#(num(lp, 2)), "funding_rate": \#(num(g.uniform(-0.0003, 0.0003), 6)), "funding_interval_hours": 8, "tier_table": "\#(u)-LIN"}"#, mark: lp, size: linSize)
@@ -68,7 +69,8 @@ enum RandomBooks {
                         let mark = intrinsic + s * g.uniform(0.005, 0.08)
                         let id = "\(u)-O\(k)\(call ? "C" : "P")\(e)"
                         let size = e == 0 ? 1.0 : 0.1
-                        add(id, #"{"id": "\#(id)", "underlying": "\#(u)", "type": "option", "margining": "\#(inverse ? "inverse" : "linear")", "contract_size": \#(num(size, 1)), "mark_price": \#(num(mark, 2)), "option_type": "\#(call ? "call" : "put")", "strike": \#(num(strike, 0)), "expiry": "\#(exp)", "mark_iv": \#(num(g.uniform(0.3, 1.1), 4)), "settlement": "cash", "tier_table": "\#(u)-OPT"}"#, mark: mark, size: size, option: true)
+                        add(id, #"{"id": "\#(id)", "underlying": "\#(u)", "type": "option", "margining": "\#(inverse ? "inverse" : "linear")", "contract_size": \#(num(size, 1)), "mark_price": \#(num(mark, 2)), "option_type": "\#(call ? "call" : "put")", "strike": \#(num(strike, 0)), "expiry": "\#(exp)", "mark_iv": \#(num(g.uniform(0.3, 1.1), 4)), "settlement": "cash", "tier_table": "\#(u)-OPT"}"#, mark: mark, size: size, option: true,
+                            coinEntry: inverse ? mark / s : nil)
                     }
                 }
             }
@@ -105,8 +107,9 @@ enum RandomBooks {
             let maxQ = institutional ? 1e9 : (c.size < 0.01 ? 1e5 : (c.isOption ? 50 : 400))
             let q = (pow(10, g.uniform(-2, log10(maxQ))) * 1e4).rounded() / 1e4 * (g.chance(0.5) ? 1 : -1)
             guard q != 0 else { continue }
-            let entry = c.mark * g.uniform(0.95, 1.05)
-            positions.append(#"{"instrument": "\#(c.id)", "quantity": \#(num(q, 4)), "entry_price": \#(num(entry, 2))}"#)
+            let jitter = g.uniform(0.95, 1.05)
+            let entry = c.coinEntry.map { num($0 * jitter, 8) } ?? num(c.mark * jitter, 2)
+            positions.append(#"{"instrument": "\#(c.id)", "quantity": \#(num(q, 4)), "entry_price": \#(entry)}"#)
         }
         let usdc = institutional ? g.uniform(1e10, 9e10) : g.uniform(-2e5, 5e6)
         let collateral = [

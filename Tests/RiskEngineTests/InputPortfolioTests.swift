@@ -37,7 +37,7 @@ final class InputPortfolioTests: XCTestCase {
         XCTAssertEqual(p.positions[0].entryPrice, 95_210.4)
         XCTAssertEqual(p.positions[0].account, "main")
         XCTAssertEqual(p.collateral.map(\.asset), ["USDC", "BTC", "ETH"])
-        XCTAssertEqual(p.collateral.map(\.amountUnits), [6_000_050_000_000, 650_000_000, 8_012_500_000])
+        XCTAssertEqual(p.collateral.map(\.amountUnits), [3_187_500_000_000, 650_000_000, 8_012_500_000])
         for b in p.collateral { XCTAssertEqual(Double(b.amountUnits) / 1e8, b.amount) }
     }
 
@@ -84,7 +84,7 @@ final class InputPortfolioTests: XCTestCase {
         try expectError(edit(#""entry_price": 95210.4"#, #""entry_price": -1"#), path: "positions[0].entry_price",
                         "must not be negative")
         // Negative balances (borrowing) are allowed and exact.
-        let neg = edit(#""amount": 60000.5"#, #""amount": -60000.00000001"#)
+        let neg = edit(#""amount": 31875"#, #""amount": -60000.00000001"#)
         let p = try Portfolio.parse(Array(neg.utf8), market: market())
         XCTAssertEqual(p.collateral[0].amountUnits, -6_000_000_000_001)
         // Exponent forms are exact too.

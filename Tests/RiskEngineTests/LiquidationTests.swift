@@ -82,7 +82,8 @@ final class LiquidationTests: XCTestCase {
         let market = F.market(underlyings: [("BTC", 50_000, 0.03), ("ETH", 3_000, 0.03)], instruments: insts,
                               scenarios: F.grid(["BTC", "ETH"]))
         let positions = [F.pos("P", 4_000, 49_000), F.pos("IP", -300, 51_000), F.pos("F", 100, 50_100),
-                         F.pos("C", -3, 900), F.pos("PUT", 2, 1_500), F.pos("E", -50, 3_100)]
+                         // The inverse put's entry is in BTC, as the venue quotes it: 1,500 USD at 50,000 (SPEC §3.1).
+                         F.pos("C", -3, 900), F.pos("PUT", 2, 0.03), F.pos("E", -50, 3_100)]
         for mode in [MarginMode.cross, .portfolio] {
             let book = Portfolio(positions: positions, collateral: [F.bal("USD", 30_000), F.bal("BTC", 0.2)], marginMode: mode)
             let r = try RiskEngine.analyze(portfolio: book, market: market)
@@ -161,6 +162,33 @@ final class ScenarioScreenTests: XCTestCase {
         }
         let market = F.market(underlyings: [("BTC", 50_000, 0.03), ("ETH", 3_000, 0.03)], instruments: insts,
                               scenarios: F.grid(["BTC", "ETH"]))
+        try checkScreenedLadder(market: market, insts: insts)
+    }
+
+    /// The same with option marks far from the model (×0.5 … ×1.5): the mark anchor of SPEC §6.2
+    /// adds constants to every option value, which the screen's rounding scale must cover.
+    func testScreenedLadderGivesIdenticalLiquidationPricesWithMarksOffModel() throws {
+        var insts = [F.perp("BP", "BTC", size: 0.001, mark: 50_010), F.perp("EP", "ETH", size: 0.01, mark: 3_001)]
+        for (k, strike) in [35_000.0, 45_000, 50_000, 55_000, 70_000].enumerated() {
+            for (d, days) in [7.0, 45, 200].enumerated() {
+                insts.append(F.option("BC\(k)\(d)", "BTC", .call, strike: strike, days: days, iv: 0.5 + 0.05 * Double(k)))
+                insts.append(F.option("BPU\(k)\(d)", "BTC", .put, strike: strike, days: days, iv: 0.55 + 0.04 * Double(d),
+                                      inverse: d == 2))
+            }
+            insts.append(F.option("EC\(k)", "ETH", .call, strike: strike / 16, days: 30, iv: 0.7))
+        }
+        var market = F.market(underlyings: [("BTC", 50_000, 0.03), ("ETH", 3_000, 0.03)], instruments: insts,
+                              scenarios: F.grid(["BTC", "ETH"]))
+        var rng = Rng(s: 0x0FF_0DE1)
+        market.instruments = market.instruments.map { inst in
+            var x = inst
+            if case .option = inst.kind { x.markPrice = inst.markPrice * (0.5 + rng.unit()) }
+            return x
+        }
+        try checkScreenedLadder(market: market, insts: market.instruments)
+    }
+
+    private func checkScreenedLadder(market: MarketSnapshot, insts: [Instrument]) throws {
         var rng = Rng(s: 0x5EED_0F_5C12_EE17)
         var found = 0, none = 0
         for book in 0..<24 {

@@ -28,10 +28,23 @@ enum MetricsFixture {
         Instrument(id: id, underlying: u, kind: .future(expiry: days(d)), margining: linear ? .linear : .inverse,
                    contractSize: size, markPrice: mark, tierTable: linear ? "L" : "I")
     }
+    /// An option marked at `mark` (quote per underlying unit); without one, `market(...)` marks it
+    /// at its Black-76 model price (so the mark anchor of SPEC §6.2 coincides with the model up to
+    /// rounding, and the tests' hand-worked model values stay the values).
     static func option(_ id: String, _ u: String, _ kind: OptionKind, strike: Double, days d: Double, iv: Double,
-                       size: Double = 1, inverse: Bool = false) -> Instrument {
+                       size: Double = 1, inverse: Bool = false, mark: Double? = nil) -> Instrument {
         Instrument(id: id, underlying: u, kind: .option(OptionSpec(kind: kind, strike: strike, expiry: days(d), markIV: iv, settlement: .cash)),
-                   margining: inverse ? .inverse : .linear, contractSize: size, markPrice: 1, tierTable: "L")
+                   margining: inverse ? .inverse : .linear, contractSize: size, markPrice: mark ?? .nan, tierTable: "L")
+    }
+
+    /// Black-76 price per underlying unit of an option of `m` at index `s` (the snapshot's rate,
+    /// T from as_of): the model value the engine anchors at the mark.
+    static func modelPrice(_ inst: Instrument, in m: MarketSnapshot, index s: Double) -> Double {
+        guard case .option(let spec) = inst.kind, let u = m.underlying(inst.underlying) else { return inst.markPrice }
+        let years = Double(spec.expiry.seconds - m.asOf.seconds) / (365.0 * 86_400)
+        let fwd = s * DetMath.exp(u.rate * years)
+        return (try? OptionPricer.black76(kind: spec.kind, forward: fwd, strike: spec.strike, expiry: years,
+                                          vol: spec.markIV, rate: u.rate).price) ?? .nan
     }
 
     static func market(underlyings: [(String, Double, Double)], instruments: [Instrument],
@@ -39,11 +52,19 @@ enum MetricsFixture {
         let unds = underlyings.map { Underlying(id: $0.0, indexPrice: $0.1, priceTime: asOf, rate: $0.2) }
         var coll = [CollateralAsset(id: "USD", price: 1, haircut: 0.02, underlying: nil)]
         for u in unds { coll.append(CollateralAsset(id: u.id, price: u.indexPrice, haircut: 0.05, underlying: u.id)) }
-        return MarketSnapshot(snapshotID: "test", asOf: asOf, quoteCurrency: "USD", maxPriceAgeSeconds: 300,
-                              underlyings: unds, instruments: instruments, collateral: coll,
-                              margin: MarginParameters(tierTables: ["L": linearTiers, "I": inverseTiers],
-                                                       portfolioMaintenanceFraction: fraction, optionMargin: optionRates),
-                              scenarios: scenarios)
+        let base = MarketSnapshot(snapshotID: "test", asOf: asOf, quoteCurrency: "USD", maxPriceAgeSeconds: 300,
+                                  underlyings: unds, instruments: instruments, collateral: coll,
+                                  margin: MarginParameters(tierTables: ["L": linearTiers, "I": inverseTiers],
+                                                           portfolioMaintenanceFraction: fraction, optionMargin: optionRates),
+                                  scenarios: scenarios)
+        var m = base
+        m.instruments = instruments.map { inst in
+            guard inst.markPrice.isNaN, let u = base.underlying(inst.underlying) else { return inst }
+            var x = inst
+            x.markPrice = modelPrice(inst, in: base, index: u.indexPrice)
+            return x
+        }
+        return m
     }
 
     /// The default grid's shape: ±16% in 4% steps × vol up/down plus weighted tails.
@@ -80,7 +101,10 @@ enum MetricsFixture {
         out.underlyings[ui].indexPrice = newIndex
         out.instruments = m.instruments.map { inst in
             var x = inst
-            if inst.underlying == u, case .option = inst.kind {} else if inst.underlying == u { x.markPrice = inst.markPrice * r }
+            if inst.underlying == u, case .option = inst.kind {
+                // The mark moves by the model's revaluation (SPEC §6.2).
+                x.markPrice = inst.markPrice + (modelPrice(inst, in: m, index: newIndex) - modelPrice(inst, in: m, index: m.underlyings[ui].indexPrice))
+            } else if inst.underlying == u { x.markPrice = inst.markPrice * r }
             return x
         }
         out.collateral = m.collateral.map { c in var x = c; if c.underlying == u { x.price = c.price * r }; return x }

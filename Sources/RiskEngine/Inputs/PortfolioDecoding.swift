@@ -42,6 +42,13 @@ extension Portfolio {
                                                   maxMagnitude: PortfolioLimits.maxMagnitude)
             let entry = try Read.double(o.required("entry_price"), o.child("entry_price"),
                                         .closed(0, MarketLimits.maxPrice, hint: "; entry prices must not be negative"))
+            // The entry price in the unit the venue quotes (coin for inverse options) and
+            // plausible for it: the same check the engine and the witness make (`EntryCost`).
+            if let instrument = market.instrument(inst) {
+                do { _ = try EntryCost.of(quantity: q, entryPrice: entry, instrument: instrument) } catch {
+                    throw InputError(path: o.child(error.path), message: error.message)
+                }
+            }
             let venue = try o.optional("venue").map { (v) throws(InputError) in
                 try Read.string(v, o.child("venue"), maxLength: PortfolioLimits.maxLabelLength) }
             let account = try o.optional("account").map { (v) throws(InputError) in

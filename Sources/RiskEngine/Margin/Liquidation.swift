@@ -193,7 +193,11 @@ extension ScenarioScreen {
             switch m.form {
             case .linear: slope[n] = abs(m.size * m.mark)
             case .inverse: level[n] = 2 * abs(m.size * (m.spot / m.mark))
-            case .option: slope[n] = abs(m.size * m.df * m.forward); level[n] = abs(m.size * m.df * m.strike)
+            case .option:
+                // The mark anchor `markValue + (M − modelBase)` adds two constants to the terms
+                // summed (not to the slope), so they join the rounding scale.
+                slope[n] = abs(m.size * m.df * m.forward)
+                level[n] = abs(m.size * m.df * m.strike) + abs(m.markValue) + abs(m.modelBase)
             }
         }
         let absWeights = weights.map { abs($0) }

@@ -50,9 +50,13 @@ public struct GreekSet: Sendable, Codable, Equatable {
 }
 
 public struct Totals: Sendable, Codable, Equatable {
-    /// Collateral after haircuts (negative balances at full price) + unrealized P&L.
+    /// Collateral after haircuts (negative balances at full price) + Σ equity contributions:
+    /// futures' and perpetuals' unrealized P&L and options' value (SPEC §6.3). Collateral amounts
+    /// are wallet balances that already hold the options' premiums, so with options held this is
+    /// not `collateralValue + unrealizedPnl`.
     public var equity: Double
     public var collateralValue: Double
+    /// Σ reported unrealized P&L of every position (options against their entry premium).
     public var unrealizedPnl: Double
     public var grossNotional: Double
     /// Σ per underlying of delta·index (positions and collateral).
@@ -75,12 +79,15 @@ public struct PositionMetrics: Sendable, Codable, Equatable {
     public var venue: String?
     public var account: String?
     public var quantity: Double
+    /// As the venue quotes it: quote per underlying unit, except inverse options (coin per unit).
     public var entryPrice: Double
     public var markPrice: Double
     /// quantity × unit value (entry cost excluded).
     public var value: Double
-    /// Today's quote value of the entry cost term (linear contracts and all options: −q·size·entry;
-    /// inverse futures/perpetuals: the coin amount q·size/entry at the index).
+    /// Today's quote value of the entry cost (`EntryCost`): linear contracts and linear options
+    /// −q·size·entry; inverse futures/perpetuals the coin amount q·size/entry at the index;
+    /// inverse options the coin premium −q·size·entry at the index. Options' entry values are
+    /// reported only: their premiums are in the wallet balances, not added to equity.
     public var entryValue: Double
     public var unrealizedPnl: Double
     /// Inverse contracts only: the same P&L in the underlying coin.

@@ -39,22 +39,30 @@ public enum RiskEngine {
 /// The book reduced to what every metric needs: net quantity per instrument, the entry-cost
 /// constants (quote cash and coin amounts per underlying), collateral values.
 ///
-/// Entry costs (SPEC.md §6). `UnitRisk.value` excludes them; each position adds one constant term:
-/// - linear future/perpetual/option: quote cash `−q·size·entry`;
-/// - inverse future/perpetual: the coin amount `+q·size/entry`, valued at the (moved) index.
-/// Option premiums are quoted in quote currency for inverse options too, so their cost is quote cash.
-/// So unrealized P&L of a position = `q·value + cash + coin·S`, e.g. an inverse future's
-/// `q·size·(S/entry − S/mark)` = its coin P&L `q·size·(1/entry − 1/mark)` converted at S.
+/// Entry costs (SPEC.md §6.3, `EntryCost`, the one definition shared with the attestation
+/// witness). `UnitRisk.value` excludes them; each position has one constant cost:
+/// - linear future/perpetual and linear option: quote cash `−q·size·E`;
+/// - inverse future/perpetual: the coin amount `+q·size/E`, valued at the (moved) index;
+/// - inverse option: the coin amount `−q·size·E` (E in coin, as the venue quotes it).
+/// The reported unrealized P&L of a position is `q·value + cash + coin·S`, e.g. an inverse
+/// future's `q·size·(S/E − S/mark)` = its coin P&L `q·size·(1/E − 1/mark)` converted at S.
+///
+/// Equity counts a cost only where the collateral (a venue wallet balance) does not already hold
+/// it: futures and perpetuals add `q·value + cash + coin·S`, options only `q·value` (their premium
+/// settled into the wallet at the trade). `cash`, `coin` and `posEquityCoin` are the equity
+/// parts; `posCash`/`posCoin` the reported ones.
 struct Book {
     let market: MarketSnapshot
     let table: UnitRiskTable
     let portfolio: Portfolio
     var netQ: [Double]
-    var cash = 0.0
-    var coin: [Double]                   // per underlying
+    var cash = 0.0                       // Σ equity quote cash (futures/perpetuals only)
+    var coin: [Double]                   // Σ equity coin amounts, per underlying
     var posIndex: [Int] = []             // instrument index of each position
-    var posCash: [Double] = []
-    var posCoin: [Double] = []
+    var posCash: [Double] = []           // reported entry cost, quote cash
+    var posCoin: [Double] = []           // reported entry cost, coin amount
+    var posEquityCash: [Double] = []     // the part equity adds (0 for options)
+    var posEquityCoin: [Double] = []
     var collValue: [Double] = []         // per portfolio balance, signed
     var collScen: [[Double]] = []        // per balance, per scenario
     var collByU: [Double]                // signed collateral value per underlying
@@ -73,33 +81,22 @@ struct Book {
         posIndex.reserveCapacity(portfolio.positions.count)
         posCash.reserveCapacity(portfolio.positions.count)
         posCoin.reserveCapacity(portfolio.positions.count)
+        posEquityCash.reserveCapacity(portfolio.positions.count)
+        posEquityCoin.reserveCapacity(portfolio.positions.count)
         for (k, p) in portfolio.positions.enumerated() {
             guard let i = market.instrumentIndex(p.instrument) else {
                 throw InputError(path: "positions[\(k)].instrument", message: "unknown instrument \"\(p.instrument)\"")
             }
-            guard p.quantity.isFinite, p.entryPrice.isFinite, p.entryPrice >= 0 else {
-                throw InputError(path: "positions[\(k)]", message: "quantity and entry_price must be finite, entry_price >= 0")
-            }
-            let inst = market.instruments[i]
             let m = table.models[i]
-            var c = 0.0, k0 = 0.0
-            switch m.form {
-            case .linear:
-                c = -p.quantity * inst.contractSize * p.entryPrice
-            case .inverse:
-                guard p.entryPrice > 0 else {
-                    throw InputError(path: "positions[\(k)].entry_price", message: "must be > 0 for an inverse contract")
-                }
-                k0 = p.quantity * inst.contractSize / p.entryPrice
-            case .option:
-                // Entry premiums are quoted in quote currency per underlying unit for every option
-                // (SPEC.md §3), so the cost is quote cash also for inverse (coin-settled) options.
-                c = -p.quantity * inst.contractSize * p.entryPrice
+            let cost: EntryCost
+            do { cost = try EntryCost.of(position: p, instrument: market.instruments[i]) } catch {
+                throw InputError(path: "positions[\(k)].\(error.path)", message: error.message)
             }
             netQ[i] += p.quantity
-            cash += c
-            coin[m.underlyingIndex] += k0
-            posIndex.append(i); posCash.append(c); posCoin.append(k0)
+            cash += cost.equityQuote
+            coin[m.underlyingIndex] += cost.equityCoin
+            posIndex.append(i); posCash.append(cost.quote); posCoin.append(cost.coin)
+            posEquityCash.append(cost.equityQuote); posEquityCoin.append(cost.equityCoin)
         }
         for (k, b) in portfolio.collateral.enumerated() {
             guard let j = market.collateralIndex(b.asset) else {
@@ -116,10 +113,20 @@ struct Book {
 
     // MARK: valuation helpers
 
+    /// Reported unrealized P&L of position k: `q·value + cash + coin·S` (its whole entry cost).
     func unrealized(position k: Int) -> Double {
         let p = portfolio.positions[k], i = posIndex[k]
         let s = table.models[i].spot
         return p.quantity * table.instruments[i].value + posCash[k] + posCoin[k] * s
+    }
+
+    /// What position k adds to equity: `q·value + equityCash + equityCoin·S`, the same
+    /// expression as `unrealized` with the equity parts of its cost (so bit-identical to it for
+    /// futures and perpetuals, and `q·value` for options).
+    func equityContribution(position k: Int) -> Double {
+        let p = portfolio.positions[k], i = posIndex[k]
+        let s = table.models[i].spot
+        return p.quantity * table.instruments[i].value + posEquityCash[k] + posEquityCoin[k] * s
     }
 
     /// Maintenance and initial margin of `q` contracts of instrument i at index ratio r, given the
@@ -156,8 +163,9 @@ struct Book {
             return im / entry * m.spot * r
         case .option:
             // Short: the initial margin at the snapshot (the premium received is in the P&L);
-            // long: the premium paid, so the position's equity is its value, never below its (zero) margin.
-            if quantity > 0 { return quantity * m.size * entry }
+            // long: the premium paid, −(entry value) = q·size·E (inverse: q·size·E·S, E in coin),
+            // so the position's equity is its value, never below its (zero) margin.
+            if quantity > 0 { return -(posCash[k] + posCoin[k] * m.spot) }
             return standardMargin(instrument: i, quantity: quantity, ratio: 1, unitValue: table.instruments[i].value).im
         }
     }
@@ -187,11 +195,14 @@ struct Book {
         var buckets: [BucketMetrics] = []
         var totals = Totals(equity: 0, collateralValue: 0, unrealizedPnl: 0, grossNotional: 0, netExposure: 0,
                             grossExposure: 0, vega: 0, theta: 0, rho: 0, fundingPerInterval: 0, fundingAnnualized: 0)
+        // Σ equity contributions in position order (SPEC.md §6.3): equals Σ unrealized P&L
+        // for a book without options.
+        var positionsEquity = 0.0
         for (k, p) in portfolio.positions.enumerated() {
             let i = posIndex[k], inst = insts[i], u = table.instruments[i], m = table.models[i]
             let q = p.quantity
             var g = GreekSet(); g.add(u, times: q)
-            g.delta += posCoin[k]                 // entry coin amounts are coin exposure
+            g.delta += posEquityCoin[k]           // entry coin amounts outside the wallet are coin exposure
             let upnl = unrealized(position: k)
             let typeName: String
             switch inst.kind { case .perpetual: typeName = "perpetual"; case .future: typeName = "future"; case .option: typeName = "option" }
@@ -223,6 +234,7 @@ struct Book {
                 buckets.append(BucketMetrics(underlying: inst.underlying, bucket: bname, figures: f))
             }
             totals.unrealizedPnl += upnl
+            positionsEquity += equityContribution(position: k)
         }
         // Stable, readable bucket order: underlying (snapshot order), then perpetual, <30d, 30-90d, >90d.
         let bucketRank: [String: Int] = ["perpetual": 0, "<30d": 1, "30-90d": 2, ">90d": 3]
@@ -243,7 +255,7 @@ struct Book {
             if let ui = table.collateralUnderlying[j] { collDelta[ui] += b.amount * u.delta }
             totals.collateralValue += collValue[k]
         }
-        totals.equity = totals.collateralValue + totals.unrealizedPnl
+        totals.equity = totals.collateralValue + positionsEquity
 
         var underlyings: [UnderlyingMetrics] = []
         for (ui, und) in market.underlyings.enumerated() {

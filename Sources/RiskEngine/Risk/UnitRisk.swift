@@ -75,6 +75,12 @@ struct InstrumentModel: Sendable {
 
     // Option constants, precomputed once: discount factor e^{−rT}, ln(F0/K), √T, call/put sign.
     var df = 1.0, lnFK = 0.0, sqrtT = 0.0, sign = 1.0, strike = 0.0
+    /// Options: the venue's value of one contract, `size·mark_price` (SPEC.md §6.2), and the
+    /// model's value of one contract at the snapshot, `M(1)` = `size·Black76(F0, K, T, IV)`.
+    /// Every option value is anchored at the mark and moved by the model:
+    /// `V(r, σ) = markValue + (M(r, σ) − modelBase)`, so `V(1, IV) = markValue` exactly (the
+    /// difference is +0) and every P&L is the model's revaluation. Both 0 for other forms.
+    var markValue = 0.0, modelBase = 0.0
 
     /// Quote value of +1 contract when the index is `S0·ratio` and the option vol is `vol`.
     ///
@@ -83,7 +89,8 @@ struct InstrumentModel: Sendable {
     ///   `−size·S'/mark'` in quote; with `mark' = mark·ratio`, `S' = S0·ratio` this is the constant
     ///   `−size·S0/mark`. All price risk of an inverse contract sits in its entry coin amount
     ///   `size/entry` (a coin balance; see `RiskEngine`).
-    /// - option: `size·Black76(F0·ratio, K, T, vol, r)`.
+    /// - option: `size·mark + (size·Black76(F0·ratio, K, T, vol, r) − size·Black76(F0, K, T, IV, r))`:
+    ///   the snapshot's mark, moved by the model's revaluation (see `markValue`).
     func value(ratio: Double, vol: Double) -> Double {
         value(ratio: ratio, lnRatio: DetMath.log(ratio), sd: vol * sqrtT)
     }
@@ -103,23 +110,33 @@ struct InstrumentModel: Sendable {
 
     /// `value(ratio:lnRatio:sd:)` and its derivative in the ratio, which the liquidation screen
     /// needs: `size·mark` (linear), 0 (inverse), and for options `size·sign·df·F0·Φ(sign·d1)`
-    /// (Black-76 delta times F0; the intrinsic slope when σ√T = 0).
+    /// (Black-76 delta times F0; the intrinsic slope when σ√T = 0). An option's value is
+    /// `markValue + (M − modelBase)` with M the model value below, in exactly that order (the
+    /// bracket first): the constant offset leaves the slope the model's.
     @inline(__always)
     func valueAndSlope(ratio: Double, lnRatio: Double, sd: Double) -> (value: Double, slope: Double) {
         switch form {
         case .linear: return (size * mark * ratio, size * mark)
         case .inverse: return (-size * (spot / mark), 0)
         case .option:
-            let f = forward * ratio
-            guard sd > 0 else {
-                let x = sign * (f - strike)
-                return x > 0 ? (size * df * x, size * sign * df * forward) : (0, 0)
-            }
-            let d1 = (lnFK + lnRatio) / sd + 0.5 * sd
-            let d2 = d1 - sd
-            let n1 = DetMath.normCDF(sign * d1)
-            return (size * sign * df * (f * n1 - strike * DetMath.normCDF(sign * d2)), size * sign * df * forward * n1)
+            let (m, slope) = modelValueAndSlope(ratio: ratio, lnRatio: lnRatio, sd: sd)
+            return (markValue + (m - modelBase), slope)
         }
+    }
+
+    /// An option's pure model value M (Black-76, price only) and its slope in the ratio; not
+    /// anchored at the mark. Used for `modelBase` and by `valueAndSlope`.
+    @inline(__always)
+    func modelValueAndSlope(ratio: Double, lnRatio: Double, sd: Double) -> (value: Double, slope: Double) {
+        let f = forward * ratio
+        guard sd > 0 else {
+            let x = sign * (f - strike)
+            return x > 0 ? (size * df * x, size * sign * df * forward) : (0, 0)
+        }
+        let d1 = (lnFK + lnRatio) / sd + 0.5 * sd
+        let d2 = d1 - sd
+        let n1 = DetMath.normCDF(sign * d1)
+        return (size * sign * df * (f * n1 - strike * DetMath.normCDF(sign * d2)), size * sign * df * forward * n1)
     }
 
     /// The instrument's implied vol under a scenario's shock (options only; 0 otherwise).
@@ -234,6 +251,9 @@ public struct UnitRiskTable: Sendable {
                 guard model.df.isFinite, model.df > 0, model.lnFK.isFinite else {
                     throw InputError(path: path, message: "cannot be priced: discount factor or ln(F/K) not finite")
                 }
+                // Anchor at the venue's mark (SPEC.md §6.2): the model only moves the value.
+                model.markValue = inst.contractSize * inst.markPrice
+                model.modelBase = model.modelValueAndSlope(ratio: 1, lnRatio: 0, sd: model.baseSD).value
             }
             models.append(model)
 

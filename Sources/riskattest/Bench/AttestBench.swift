@@ -218,8 +218,16 @@ enum AttestBench {
             default:            q = sign * (btc ? 0.05 + Double(rng.next() % 45) / 100 : 0.5 + Double(rng.next() % 450) / 100)
             }
             let entry = btc ? 96_000 + 2_000 * rng.unit() : 3_550 + 100 * rng.unit()
-            let entryPrice = i.kind == "option" ? 100 + 900 * rng.unit() : entry
-            rows.append(#"{"instrument": "\#(i.id)", "quantity": \#(num(q, 2)), "entry_price": \#(num(entryPrice, 2)), "venue": "v\#(k % 3)", "account": "main"}"#)
+            let premium = 100 + 900 * rng.unit()
+            // An inverse option's entry price is the venue's coin quote (SPEC §3.1): the premium
+            // in USD divided by the index, with 8 decimals.
+            let entryText: String
+            switch (i.kind, i.inverse) {
+            case ("option", true): entryText = num(premium / (btc ? 97_012.35 : 3_604.18), 8)
+            case ("option", false): entryText = num(premium, 2)
+            default: entryText = num(entry, 2)
+            }
+            rows.append(#"{"instrument": "\#(i.id)", "quantity": \#(num(q, 2)), "entry_price": \#(entryText), "venue": "v\#(k % 3)", "account": "main"}"#)
         }
         return """
         {
