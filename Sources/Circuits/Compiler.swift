@@ -1,3 +1,5 @@
+import RiskEngine
+
 /// The circuit compiler: lexer, recursive-descent parser and a sound piecewise-linear evaluator.
 ///
 /// Soundness argument (SPEC §12.3). Every expression is evaluated to a difference-of-convex form
@@ -163,7 +165,9 @@ enum Lexer {
                 case 62 where next == 61: out.append(.ge); i += 1
                 case 60 where next == 61: out.append(.le); i += 1
                 default:
-                    let ch = String(decoding: [b], as: UTF8.self)
+                    // Control bytes are shown escaped (`\u{1B}`), never raw: the circuit file may
+                    // come from someone else, and this message goes to a terminal.
+                    let ch = UntrustedText.escape(String(decoding: [b], as: UTF8.self))
                     throw .syntax(line: line, "unexpected character \"\(b < 128 ? ch : "non-ASCII")\"" +
                                   (b == 47 ? " (division is not supported; write a decimal constant)" : ""))
                 }
