@@ -221,7 +221,7 @@ struct Inspect: ParsableCommand {
         Terminal.line("  scales         instruments 10^-\(a.scales.instrumentUnitDigits), balances 10^-\(a.scales.balanceUnitDigits), slacks 10^-\(a.scales.slackUnitDigits); instrument halves \(a.witnessBits) bits")
         Terminal.line("  book root      \(Hex.encode(a.bookRoot))")
         Terminal.line("  constraints    \(a.constraintCount)")
-        for p in a.rangeProofs { print("  proof          \(p.kind): \(p.valueCount) × \(p.bitSize) bits, \(p.bytes.count) bytes") }
+        for p in a.rangeProofs { Terminal.line("  proof          \(p.kind): \(p.valueCount) × \(p.bitSize) bits, \(p.bytes.count) bytes") }
         Terminal.line("  signature      \(Hex.encode(a.signature))")
         if let out = signedBytes {
             do { try AtomicFile.write(a.signedMessage, to: out, mode: 0o644) } catch { throw CLI.fail("\(error)", code: 2) }
