@@ -15,13 +15,16 @@ enum CLI {
         return ExitCode(code)
     }
 
-    /// Reads a whole input file, refusing anything over `limit` bytes before reading it.
+    /// Reads a whole input file, refusing anything over `limit` bytes before reading it (the size
+    /// of the file a symbolic link points to; see `fileStatus`). Attestations are read with
+    /// `limit: AttestationLimits.maxTotalBytes`, so every oversized one gets this same error and
+    /// exit 2 whatever its size, rather than some reaching the decoder.
     static func read(_ path: String, what: String, limit: Int = 64 << 20) throws(Failure) -> [UInt8] {
         let url = URL(fileURLWithPath: path)
-        guard let attrs = try? FileManager.default.attributesOfItem(atPath: path) else {
+        guard let size = fileStatus(path)?.size else {
             throw Failure(description: "\(what) \(path): no such file or not readable")
         }
-        if let size = attrs[.size] as? Int, size > limit {
+        if size > limit {
             throw Failure(description: "\(what) \(path): \(size) bytes, over the limit of \(limit)")
         }
         guard let data = try? Data(contentsOf: url) else { throw Failure(description: "\(what) \(path): cannot read") }

@@ -297,13 +297,17 @@ final class CLIHardeningTests: XCTestCase {
         try expect(2, verifyArgs + ["--attestation", tmp("missing.att"), "--at", Self.at])
         try expect(2, ["verify", "--attestation", att, "--circuit", Self.solvency, "--trust", pub])   // missing --market
 
-        // An oversized attestation: the same code whatever its size.
+        // An oversized attestation: the same code whatever its size, also through a symbolic link.
         for extra in [1, 2, 4096] {
             let big = try write([UInt8](repeating: 0, count: AttestationLimits.maxTotalBytes + extra), "big.att")
-            let v = try expect(2, verifyArgs + ["--attestation", big, "--at", Self.at])
-            XCTAssertTrue(v.err.contains("over the limit"), v.err)
-            try expect(2, ["inspect", big])
-            try expect(2, ["check-disclosure", "--attestation", big, "--disclosure", big])
+            let link = tmp("big-link-\(extra).att")
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: big)
+            for file in [big, link] {
+                let v = try expect(2, verifyArgs + ["--attestation", file, "--at", Self.at])
+                XCTAssertTrue(v.err.contains("over the limit"), v.err)
+                try expect(2, ["inspect", file])
+                try expect(2, ["check-disclosure", "--attestation", file, "--disclosure", file])
+            }
         }
 
         // inspect
@@ -350,10 +354,19 @@ final class CLIHardeningTests: XCTestCase {
             XCTAssertTrue(r.err.contains("chmod 600 \(key)"), r.err)
             XCTAssertFalse(FileManager.default.fileExists(atPath: tmp("a.att")), "nothing is written")
         }
-        // Owner-only modes are accepted.
+        // Through a symbolic link (itself 0777) the target's mode counts: refused while 0660 ...
+        let link = tmp("link.key")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: key)
+        let viaLink = try prove(key: link, out: tmp("a.att"))
+        XCTAssertEqual(viaLink.status, 2, viaLink.err)
+        XCTAssertTrue(viaLink.err.contains("permissions 0660"), viaLink.err)
+        // ... and owner-only modes are accepted, directly and through the link.
         try FileManager.default.setAttributes([.posixPermissions: 0o400], ofItemAtPath: key)
         let ok = try prove(key: key, out: tmp("a.att"))
         XCTAssertEqual(ok.status, 0, ok.err)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key)
+        let okLink = try prove(key: link, out: tmp("b.att"))
+        XCTAssertEqual(okLink.status, 0, okLink.err)
     }
 
     // MARK: 5. Parameter value length
