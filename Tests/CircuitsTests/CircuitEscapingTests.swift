@@ -15,8 +15,11 @@ final class CircuitEscapingTests: XCTestCase {
             XCTAssertTrue(message.contains("unexpected character \"\(shown)\""), message)
             XCTAssertFalse(message.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }, message.debugDescription)
         }
-        // Bidi override inside an identifier: the message (whatever it says) carries no raw U+202E.
-        let message = try XCTUnwrap(error(header + "require equity >= \u{202E}p\n"))
-        XCTAssertFalse(message.unicodeScalars.contains("\u{202E}"), message)
+        // Non-ASCII characters are named exactly; bidi and C1 controls escaped, never raw.
+        for (text, shown) in [("\u{202E}", "\\u{202E}"), ("\u{9B}", "\\u{9B}"), ("\u{2212}", "\u{2212}"), ("é", "é")] {
+            let message = try XCTUnwrap(error(header + "require equity >= \(text)p\n"), shown)
+            XCTAssertTrue(message.contains("unexpected non-ASCII character \"\(shown)\""), message)
+            XCTAssertFalse(message.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x9B }, message)
+        }
     }
 }
