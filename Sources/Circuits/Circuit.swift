@@ -1,4 +1,5 @@
 import SystemCrypto
+import RiskEngine
 /// The compiled form of a circuit: a list of linear constraints `Σ terms ≥ 0` over metric atoms.
 ///
 /// Every metric atom is linear in the committed position quantities (the attestation layer turns
@@ -165,7 +166,11 @@ public enum CircuitError: Error, Equatable, CustomStringConvertible {
     case unknownParam(String)
     case invalidParamValue(name: String, value: String)
 
-    public var description: String {
+    /// Escaped with `UntrustedText` (RiskEngine): the message may quote text from an input file,
+    /// which must not reach a terminal raw.
+    public var description: String { UntrustedText.escape(unescapedDescription) }
+
+    private var unescapedDescription: String {
         switch self {
         case .syntax(let l, let m): return "line \(l): syntax error: \(m)"
         case .missingHeader: return "line 1: the circuit must start with `circuit NAME vN`"

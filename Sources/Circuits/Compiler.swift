@@ -1,3 +1,5 @@
+import RiskEngine
+
 /// The circuit compiler: lexer, recursive-descent parser and a sound piecewise-linear evaluator.
 ///
 /// Soundness argument (SPEC §12.3). Every expression is evaluated to a difference-of-convex form
@@ -163,8 +165,20 @@ enum Lexer {
                 case 62 where next == 61: out.append(.ge); i += 1
                 case 60 where next == 61: out.append(.le); i += 1
                 default:
-                    let ch = String(decoding: [b], as: UTF8.self)
-                    throw .syntax(line: line, "unexpected character \"\(b < 128 ? ch : "non-ASCII")\"" +
+                    // The offending character is named exactly (a look-alike such as U+2212 MINUS
+                    // SIGN is a common typo) but escaped: the circuit file may come from someone
+                    // else, and this message goes to a terminal, so ESC shows as \u{1B}, an RLO
+                    // as \u{202E}, and a byte outside valid UTF-8 as \xNN.
+                    var scalarBytes = c[i...].makeIterator()
+                    var parser = Unicode.UTF8.ForwardParser()
+                    let length: Int
+                    switch parser.parseScalar(from: &scalarBytes) {
+                    case .valid(let encoded): length = encoded.count
+                    case .error(let n): length = n
+                    case .emptyInput: length = 1
+                    }
+                    let ch = UntrustedText.escape(bytes: c[i..<min(c.count, i + length)])
+                    throw .syntax(line: line, "unexpected \(b < 128 ? "" : "non-ASCII ")character \"\(ch)\"" +
                                   (b == 47 ? " (division is not supported; write a decimal constant)" : ""))
                 }
                 i += 1

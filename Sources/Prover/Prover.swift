@@ -18,7 +18,11 @@ public enum ProverError: Error, CustomStringConvertible {
     case format(AttestationFormatError)
     case invalidRequest(String)
 
-    public var description: String {
+    /// Escaped with `UntrustedText` (RiskEngine): the message may quote text from an input file,
+    /// which must not reach a terminal raw.
+    public var description: String { UntrustedText.escape(unescapedDescription) }
+
+    private var unescapedDescription: String {
         switch self {
         case .market(let e): return "market snapshot: \(e)"
         case .portfolio(let e): return "portfolio: \(e)"

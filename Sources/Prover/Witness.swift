@@ -12,7 +12,11 @@ public enum WitnessError: Error, Equatable, CustomStringConvertible {
     case slackOutOfRange(line: Int, text: String)
     case invalidEntryPrice(instrument: String, reason: String)
 
-    public var description: String {
+    /// Escaped with `UntrustedText` (RiskEngine): the message may quote text from an input file,
+    /// which must not reach a terminal raw.
+    public var description: String { UntrustedText.escape(unescapedDescription) }
+
+    private var unescapedDescription: String {
         switch self {
         case .quantityResolution(let i):
             return "instrument \(i): the net quantity has more than 4 decimal places; attestation quantities are multiples of 0.0001 contract"

@@ -44,7 +44,11 @@ public enum VerificationFailure: Error, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    /// Escaped with `UntrustedText` (RiskEngine): the message may quote text from an input file,
+    /// which must not reach a terminal raw.
+    public var description: String { UntrustedText.escape(unescapedDescription) }
+
+    private var unescapedDescription: String {
         switch self {
         case .unusableMarket(let e): return "market snapshot unusable: \(e)"
         case .unusableCircuit(let e): return "circuit unusable: \(e)"

@@ -11,17 +11,20 @@ enum CLI {
     struct Failure: Error, CustomStringConvertible { let description: String }
 
     static func fail(_ message: String, code: Int32) -> ExitCode {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        Terminal.error(message)   // escaped: messages quote file names and file contents
         return ExitCode(code)
     }
 
-    /// Reads a whole input file, refusing anything over `limit` bytes before reading it.
+    /// Reads a whole input file, refusing anything over `limit` bytes before reading it (the size
+    /// of the file a symbolic link points to; see `fileStatus`). Attestations are read with
+    /// `limit: AttestationLimits.maxTotalBytes`, so every oversized one gets this same error and
+    /// exit 2 whatever its size, rather than some reaching the decoder.
     static func read(_ path: String, what: String, limit: Int = 64 << 20) throws(Failure) -> [UInt8] {
         let url = URL(fileURLWithPath: path)
-        guard let attrs = try? FileManager.default.attributesOfItem(atPath: path) else {
+        guard let size = fileStatus(path)?.size else {
             throw Failure(description: "\(what) \(path): no such file or not readable")
         }
-        if let size = attrs[.size] as? Int, size > limit {
+        if size > limit {
             throw Failure(description: "\(what) \(path): \(size) bytes, over the limit of \(limit)")
         }
         guard let data = try? Data(contentsOf: url) else { throw Failure(description: "\(what) \(path): cannot read") }
@@ -102,7 +105,7 @@ struct Prove: ParsableCommand {
         let request: ProveRequest
         do {
             let overrides = try CLI.parameters(params)
-            let keyPEM = try CLI.text(key, what: "key")
+            let keyPEM = try CLI.privateKeyText(key)   // refuses a key readable by group or others
             let signingKey: Ed25519PrivateKey
             do { signingKey = try Ed25519PrivateKey(pem: keyPEM) } catch {
                 throw CLI.Failure(description: "key \(key): \(error)")
@@ -119,7 +122,7 @@ struct Prove: ParsableCommand {
         let result: ProveResult
         do {
             result = try Prover.prove(request) { msg in
-                if !quiet { FileHandle.standardError.write(Data("prove: \(msg)\n".utf8)) }
+                if !quiet { FileHandle.standardError.write(Data("prove: \(UntrustedText.escape(msg))\n".utf8)) }
             }
         } catch {
             if case .witness(let w) = error, case .constraintViolated = w { throw CLI.fail(error.description, code: 1) }
@@ -131,7 +134,7 @@ struct Prove: ParsableCommand {
             try AtomicFile.write(bytes, to: out, mode: 0o644)
         } catch { throw CLI.fail("\(error)", code: 2) }
         let ms = Double((clock.now - start).components.attoseconds) / 1e15 + Double((clock.now - start).components.seconds) * 1e3
-        print("wrote \(out) (\(bytes.count) bytes, \(result.statements.count) statements proven in \(String(format: "%.0f", ms)) ms) and \(out).openings (mode 0600)")
+        Terminal.line("wrote \(out) (\(bytes.count) bytes, \(result.statements.count) statements proven in \(String(format: "%.0f", ms)) ms) and \(out).openings (mode 0600)")
     }
 }
 
@@ -171,7 +174,7 @@ struct Verify: ParsableCommand {
                                             maxValiditySeconds: try CLI.duration(maxValidity, option: "--max-validity"),
                                             requireNonce: requireNonce)
             for path in attestations {
-                requests.append(VerificationRequest(attestationBytes: try CLI.read(path, what: "attestation", limit: AttestationLimits.maxTotalBytes + 1),
+                requests.append(VerificationRequest(attestationBytes: try CLI.read(path, what: "attestation", limit: AttestationLimits.maxTotalBytes),
                                                     marketBytes: marketBytes, circuitSource: source, trustedKeys: keys,
                                                     expectedNonce: expected, now: now, policy: policy))
             }
@@ -181,7 +184,8 @@ struct Verify: ParsableCommand {
         if json {
             let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             let rows = zip(attestations, reports).map { ReportRow(file: $0, report: $1) }
-            FileHandle.standardOutput.write((try? enc.encode(rows)) ?? Data())
+            // jsonSafe: C1 and bidi characters from the files become \u escapes (same JSON value).
+            FileHandle.standardOutput.write(Data(UntrustedText.jsonSafe([UInt8]((try? enc.encode(rows)) ?? Data()))))
             print()
         } else {
             for (path, r) in zip(attestations, reports) { print(Self.render(path: path, r)) }
@@ -192,16 +196,19 @@ struct Verify: ParsableCommand {
 
     struct ReportRow: Encodable { let file: String; let report: VerificationReport }
 
+    /// Every string of the report may come from the attestation, circuit or snapshot, so each is
+    /// escaped (`e`) before it joins the multi-line text.
     static func render(path: String, _ r: VerificationReport) -> String {
-        guard r.valid else { return "\(path): INVALID — \(r.reason ?? "unknown reason")" }
-        var s = "\(path): VALID — circuit \(r.circuit ?? "?") on snapshot \(r.snapshotID ?? "?")\n"
-        s += "  prover key \(r.proverKey ?? "?"), valid \(r.createdAt ?? "?") to \(r.expiresAt ?? "?")"
-        if let n = r.nonce { s += ", nonce \(n)" }
-        s += "\n  parameters: " + (r.parameters.isEmpty ? "none" : r.parameters.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", "))
+        let e = UntrustedText.escape
+        guard r.valid else { return "\(e(path)): INVALID — \(e(r.reason ?? "unknown reason"))" }
+        var s = "\(e(path)): VALID — circuit \(e(r.circuit ?? "?")) on snapshot \(e(r.snapshotID ?? "?"))\n"
+        s += "  prover key \(e(r.proverKey ?? "?")), valid \(e(r.createdAt ?? "?")) to \(e(r.expiresAt ?? "?"))"
+        if let n = r.nonce { s += ", nonce \(e(n))" }
+        s += "\n  parameters: " + (r.parameters.isEmpty ? "none" : r.parameters.sorted { $0.key < $1.key }.map { "\(e($0.key)) = \(e($0.value))" }.joined(separator: ", "))
         s += "\n  \(r.statements.count) statements hold:\n"
-        for st in r.statements.prefix(12) { s += "    • \(st)\n" }
+        for st in r.statements.prefix(12) { s += "    • \(e(st))\n" }
         if r.statements.count > 12 { s += "    … and \(r.statements.count - 12) more\n" }
-        s += "  \(r.attestationBytes) bytes (proofs: " + r.proofBytes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+        s += "  \(r.attestationBytes) bytes (proofs: " + r.proofBytes.sorted { $0.key < $1.key }.map { "\(e($0.key)) \($0.value)" }.joined(separator: ", ") + ")"
         s += String(format: ", verified in %.1f ms", r.verifyMilliseconds)
         return s
     }
@@ -216,26 +223,26 @@ struct Inspect: ParsableCommand {
     func run() throws {
         let a: AttestationV1
         do {
-            let bytes = try CLI.read(file, what: "attestation", limit: AttestationLimits.maxTotalBytes + 1)
+            let bytes = try CLI.read(file, what: "attestation", limit: AttestationLimits.maxTotalBytes)
             do { a = try AttestationV1.decode(bytes) } catch { throw CLI.Failure(description: "\(file): \(error)") }
         } catch let e as CLI.Failure { throw CLI.fail(e.description, code: 2) }
-        print("attestation \(file)")
-        print("  sha256         \(Hex.encode(a.hash))")
-        print("  circuit        \(a.circuitName) v\(a.circuitVersion) (hash \(Hex.encode(a.circuitHash)))")
-        print("  parameters     " + (a.parameters.isEmpty ? "none" : a.parameters.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")))
-        print("  snapshot       \(a.snapshotID) (sha256 \(Hex.encode(a.snapshotHash)))")
-        print("  prover key     \(Hex.encode(a.proverKey))")
-        print("  valid          \(Timestamps.format(a.createdAt)) to \(Timestamps.format(a.expiresAt))")
-        print("  nonce          \(a.nonce.map(Hex.encode) ?? "none")")
-        print("  members        \(a.instrumentCommitments.count) instruments, \(a.collateralCommitments.count) collateral, \(a.auxiliaryMembers.count) auxiliary (\(a.auxiliaryMembers.map(\.label).joined(separator: ", ")))")
-        print("  scales         instruments 10^-\(a.scales.instrumentUnitDigits), balances 10^-\(a.scales.balanceUnitDigits), slacks 10^-\(a.scales.slackUnitDigits); instrument halves \(a.witnessBits) bits")
-        print("  book root      \(Hex.encode(a.bookRoot))")
-        print("  constraints    \(a.constraintCount)")
-        for p in a.rangeProofs { print("  proof          \(p.kind): \(p.valueCount) × \(p.bitSize) bits, \(p.bytes.count) bytes") }
-        print("  signature      \(Hex.encode(a.signature))")
+        Terminal.line("attestation \(file)")
+        Terminal.line("  sha256         \(Hex.encode(a.hash))")
+        Terminal.line("  circuit        \(a.circuitName) v\(a.circuitVersion) (hash \(Hex.encode(a.circuitHash)))")
+        Terminal.line("  parameters     " + (a.parameters.isEmpty ? "none" : a.parameters.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")))
+        Terminal.line("  snapshot       \(a.snapshotID) (sha256 \(Hex.encode(a.snapshotHash)))")
+        Terminal.line("  prover key     \(Hex.encode(a.proverKey))")
+        Terminal.line("  valid          \(Timestamps.format(a.createdAt)) to \(Timestamps.format(a.expiresAt))")
+        Terminal.line("  nonce          \(a.nonce.map(Hex.encode) ?? "none")")
+        Terminal.line("  members        \(a.instrumentCommitments.count) instruments, \(a.collateralCommitments.count) collateral, \(a.auxiliaryMembers.count) auxiliary (\(a.auxiliaryMembers.map(\.label).joined(separator: ", ")))")
+        Terminal.line("  scales         instruments 10^-\(a.scales.instrumentUnitDigits), balances 10^-\(a.scales.balanceUnitDigits), slacks 10^-\(a.scales.slackUnitDigits); instrument halves \(a.witnessBits) bits")
+        Terminal.line("  book root      \(Hex.encode(a.bookRoot))")
+        Terminal.line("  constraints    \(a.constraintCount)")
+        for p in a.rangeProofs { Terminal.line("  proof          \(p.kind): \(p.valueCount) × \(p.bitSize) bits, \(p.bytes.count) bytes") }
+        Terminal.line("  signature      \(Hex.encode(a.signature))")
         if let out = signedBytes {
             do { try AtomicFile.write(a.signedMessage, to: out, mode: 0o644) } catch { throw CLI.fail("\(error)", code: 2) }
-            print("wrote the \(a.signedMessage.count)-byte signed message to \(out)")
+            Terminal.line("wrote the \(a.signedMessage.count)-byte signed message to \(out)")
         }
     }
 }
@@ -251,7 +258,7 @@ struct Disclose: ParsableCommand {
     func run() throws {
         do {
             let a: AttestationV1
-            do { a = try AttestationV1.decode(try CLI.read(attestation, what: "attestation", limit: AttestationLimits.maxTotalBytes + 1)) }
+            do { a = try AttestationV1.decode(try CLI.read(attestation, what: "attestation", limit: AttestationLimits.maxTotalBytes)) }
             catch let e as CLI.Failure { throw e } catch { throw CLI.Failure(description: "\(attestation): \(error)") }
             let file: OpeningsFile
             do { file = try OpeningsFile.parse(try CLI.read(openings, what: "openings")) }
@@ -264,7 +271,7 @@ struct Disclose: ParsableCommand {
                 let d = try file.disclosure(of: indices, attestation: a)
                 try AtomicFile.write(d.json(), to: out, mode: 0o644)
             } catch let e as CLI.Failure { throw e } catch { throw CLI.Failure(description: "\(error)") }
-            print("wrote \(out): \(ids.count) member(s) disclosed (\(ids.joined(separator: ", ")))")
+            Terminal.line("wrote \(out): \(ids.count) member(s) disclosed (\(ids.joined(separator: ", ")))")
         } catch let e as CLI.Failure { throw CLI.fail(e.description, code: 2) }
     }
 }
@@ -283,7 +290,7 @@ struct CheckDisclosure: ParsableCommand {
         let a: AttestationV1, d: Disclosure
         var ids: [String]? = nil
         do {
-            do { a = try AttestationV1.decode(try CLI.read(attestation, what: "attestation", limit: AttestationLimits.maxTotalBytes + 1)) }
+            do { a = try AttestationV1.decode(try CLI.read(attestation, what: "attestation", limit: AttestationLimits.maxTotalBytes)) }
             catch let e as CLI.Failure { throw e } catch { throw CLI.Failure(description: "\(attestation): \(error)") }
             do { d = try Disclosure.parse(try CLI.read(disclosure, what: "disclosure")) }
             catch let e as CLI.Failure { throw e } catch { throw CLI.Failure(description: "\(disclosure): \(error)") }

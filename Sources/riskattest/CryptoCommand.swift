@@ -67,7 +67,7 @@ enum CryptoCLI {
     /// Runs `body`; a malformed input prints its reason to stderr and exits with 2.
     static func run(_ body: () throws -> Void) throws {
         do { try body() } catch let e as CryptoCLIMalformedInput {
-            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+            Terminal.error(e.description)   // escaped: it quotes the command-line value
             throw ExitCode(2)
         }
     }

@@ -32,7 +32,7 @@ struct Demo: ParsableCommand {
 
     private func run(marketPath: String, portfolioPath: String) throws {
         // 1. Metrics.
-        print("== 1. Risk metrics of the private book (\(portfolioPath) against \(marketPath))\n")
+        print("== 1. Risk metrics of the private book (\(e(portfolioPath)) against \(e(marketPath)))\n")
         let report: RiskReport
         do {
             report = try Metrics.compute(portfolioPath: portfolioPath, marketPath: marketPath, targetDelta: [],
@@ -46,7 +46,7 @@ struct Demo: ParsableCommand {
         let keyPrefix = (out as NSString).appendingPathComponent("firm")
         try AtomicFile.write(Array(key.pem.utf8), to: keyPrefix + ".key", mode: 0o600)
         try AtomicFile.write(Array(key.publicKey.pem.utf8), to: keyPrefix + ".pub", mode: 0o644)
-        print("\n== 2. Prover key: \(keyPrefix).key / .pub (Ed25519, PKCS#8 / SPKI PEM)")
+        print("\n== 2. Prover key: \(e(keyPrefix)).key / .pub (Ed25519, PKCS#8 / SPKI PEM)")
 
         // 3. Prove every shipped circuit at the snapshot time.
         let marketBytes = try CLI.read(marketPath, what: "market")
@@ -63,7 +63,7 @@ struct Demo: ParsableCommand {
         var produced: [(name: String, path: String, bytes: [UInt8], source: String)] = []
         for f in files {
             let source = try CLI.text((circuits as NSString).appendingPathComponent(f), what: "circuit")
-            let name = String(f.dropLast(".circuit".count))
+            let name = e(String(f.dropLast(".circuit".count)))   // a file name: may hold anything
             let req = ProveRequest(marketBytes: marketBytes, portfolioBytes: portfolioBytes, circuitSource: source,
                                    key: key, createdAt: createdAt, validForSeconds: 86_400)
             let t0 = ContinuousClock.now
@@ -78,7 +78,7 @@ struct Demo: ParsableCommand {
             try AtomicFile.write(result.openings.json(), to: path + ".openings", mode: 0o600)
             try AtomicFile.write(bytes, to: path, mode: 0o644)
             print(pad(name, 20) + pad("\(result.statements.count)", 12) + pad("\(bytes.count)", 9)
-                  + pad(String(format: "%.0f", ms), 10) + path)
+                  + pad(String(format: "%.0f", ms), 10) + e(path))
             produced.append((name, path, bytes, source))
             requests.append(VerificationRequest(attestationBytes: bytes, marketBytes: marketBytes, circuitSource: source,
                                                 trustedKeys: [key.publicKey], now: createdAt + 3600))
@@ -110,7 +110,7 @@ struct Demo: ParsableCommand {
 
         // 6. Disclosure of one position to an auditor.
         if let first = produced.first, let inst = snapshot.instruments.first {
-            print("\n== 6. Disclosing \(inst.id) from \(first.name).att to an auditor")
+            print("\n== 6. Disclosing \(e(inst.id)) from \(first.name).att to an auditor")
             do {
                 let a = try AttestationV1.decode(first.bytes)
                 let openings = try OpeningsFile.parse(try CLI.read(first.path + ".openings", what: "openings"))
@@ -119,7 +119,7 @@ struct Demo: ParsableCommand {
                 try AtomicFile.write(d.json(), to: dPath, mode: 0o644)
                 let rep = try checkDisclosure(attestation: a, disclosure: Disclosure.parse(d.json()),
                                               memberIDs: snapshot.attestationMemberIDs)
-                print("  wrote \(dPath)")
+                print("  wrote \(e(dPath))")
                 print(rep.description, terminator: "")
             } catch let e as CLI.Failure { throw e } catch { throw CLI.Failure(description: "disclosure: \(error)") }
         }
@@ -127,6 +127,10 @@ struct Demo: ParsableCommand {
         if failed { throw ExitCode(1) }
     }
 
+    /// Paths, file names and ids come from the examples and circuits folders, which need not be
+    /// ours: escaped like every other input text (`UntrustedText`). Error and verifier messages
+    /// are escaped by their own `description`.
+    private func e(_ s: String) -> String { UntrustedText.escape(s) }
     private func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
     private func millis(_ d: Duration) -> Double { Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15 }
 }

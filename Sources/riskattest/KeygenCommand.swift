@@ -41,6 +41,6 @@ struct Keygen: ParsableCommand {
         } catch {
             throw KeygenError(description: "keygen: \(error)")
         }
-        print("wrote \(keyPath) (private key, mode 0600) and \(pubPath) (public key)")
+        Terminal.line("wrote \(keyPath) (private key, mode 0600) and \(pubPath) (public key)")
     }
 }

@@ -34,7 +34,7 @@ struct Metrics: ParsableCommand {
                 print(MetricsText.render(report), terminator: "")
             }
         } catch let e as InputError {
-            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+            Terminal.error(e.description)
             throw ExitCode(2)
         }
     }
@@ -101,7 +101,10 @@ enum MetricsText {
     static func opt(_ x: Double?, _ digits: Int = 2) -> String { x.map { num($0, digits) } ?? "-" }
     static func pct(_ x: Double?) -> String { x.map { String(format: "%+.2f%%", $0) } ?? "-" }
 
-    static func table(_ header: [String], _ rows: [[String]]) -> String {
+    /// Cells hold ids and names from the portfolio and snapshot: each is escaped
+    /// (`UntrustedText`), which also keeps a bidi override from reordering the columns.
+    static func table(_ header: [String], _ rawRows: [[String]]) -> String {
+        let rows = rawRows.map { $0.map(UntrustedText.escape) }
         var w = header.map(\.count)
         for r in rows { for (i, c) in r.enumerated() where i < w.count { w[i] = max(w[i], c.count) } }
         func line(_ r: [String]) -> String {
@@ -116,9 +119,11 @@ enum MetricsText {
         return out
     }
 
+    /// Outside the tables, every string taken from the inputs is escaped with `e` (UntrustedText).
     static func render(_ r: RiskReport) -> String {
-        let q = r.quoteCurrency
-        var out = "Risk report — snapshot \(r.snapshotId) as of \(r.asOf), quote \(q), margin mode \(r.marginMode)\n\n"
+        let e = UntrustedText.escape
+        let q = e(r.quoteCurrency)
+        var out = "Risk report — snapshot \(e(r.snapshotId)) as of \(e(r.asOf)), quote \(q), margin mode \(e(r.marginMode))\n\n"
         let t = r.totals
         // SPEC §6.3: collateral are wallet balances holding the option premiums, so equity adds the
         // futures' unrealized P&L and the options' value; the reported P&L (options against their
@@ -131,7 +136,7 @@ enum MetricsText {
 
         for u in r.underlyings {
             let ps = r.positions.filter { $0.underlying == u.underlying }
-            out += "== \(u.underlying) (index \(num(u.indexPrice))) ==\n"
+            out += "== \(e(u.underlying)) (index \(num(u.indexPrice))) ==\n"
             if !ps.isEmpty {
                 out += table(["instrument", "venue", "qty", "entry", "mark", "notional", "uPnL", "delta", "gamma", "vega", "theta", "funding/yr"],
                              ps.map { p in [p.instrument, p.venue ?? "-", num(p.quantity, 4),
@@ -166,8 +171,8 @@ enum MetricsText {
                      [["isolated", num(m.isolated.maintenance), num(m.isolated.initial)],
                       ["cross", num(m.cross.maintenance), num(m.cross.initial)],
                       ["portfolio", num(m.portfolio.maintenance), num(m.portfolio.initial)]])
-        if let w = m.portfolioWorstScenario { out += "portfolio requirement from scenario \"\(w)\"\n" }
-        out += "active (\(r.marginMode)): maintenance \(num(m.active.maintenance)), initial \(num(m.active.initial)), "
+        if let w = m.portfolioWorstScenario { out += "portfolio requirement from scenario \"\(e(w))\"\n" }
+        out += "active (\(e(r.marginMode))): maintenance \(num(m.active.maintenance)), initial \(num(m.active.initial)), "
         out += "margin ratio \(m.marginRatio.map { String(format: "%.4f", $0) } ?? "n/a (equity <= 0)") (1 = liquidation), "
         out += "free collateral \(num(m.freeCollateral))\(m.liquidatable ? "  ** AT OR BELOW MAINTENANCE **" : "")\n\n"
 
@@ -188,14 +193,14 @@ enum MetricsText {
         out += "\n== Suggested actions ==\n"
         for h in r.hedges {
             if let i = h.instrument, let qty = h.quantity {
-                out += "hedge \(h.underlying): delta \(num(h.currentDelta, 4)) -> \(num(h.targetDelta, 4)): \(qty >= 0 ? "buy" : "sell") \(num(abs(qty), 4)) \(i)\n"
+                out += "hedge \(e(h.underlying)): delta \(num(h.currentDelta, 4)) -> \(num(h.targetDelta, 4)): \(qty >= 0 ? "buy" : "sell") \(num(abs(qty), 4)) \(e(i))\n"
             } else {
-                out += "hedge \(h.underlying): \(h.note ?? "none")\n"
+                out += "hedge \(e(h.underlying)): \(e(h.note ?? "none"))\n"
             }
         }
         let tu = r.topUp
         if tu.quoteValue > 0 {
-            out += "top-up to margin ratio \(num(tu.targetMarginRatio, 4)): deposit \(opt(tu.amount, 4)) \(tu.asset ?? q) (\(num(tu.quoteValue)) \(q) of equity)\n"
+            out += "top-up to margin ratio \(num(tu.targetMarginRatio, 4)): deposit \(opt(tu.amount, 4)) \(tu.asset.map(e) ?? q) (\(num(tu.quoteValue)) \(q) of equity)\n"
         } else {
             out += "top-up: none needed for margin ratio \(num(tu.targetMarginRatio, 4))\n"
         }

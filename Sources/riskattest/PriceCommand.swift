@@ -2,7 +2,8 @@ import ArgumentParser
 import RiskEngine
 
 /// A pricing failure on valid syntax (e.g. a negative strike): reported without the usage text,
-/// exit status 1.
+/// exit status 2 like every other unusable input (main.swift maps it; 1 is reserved for a check
+/// that came out negative, which pricing never does).
 struct PriceCommandError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }

@@ -1,4 +1,5 @@
 import Ristretto255
+import RiskEngine
 
 /// Why a position record could not be built or decoded.
 public enum RecordError: Error, Equatable, CustomStringConvertible {
@@ -9,7 +10,11 @@ public enum RecordError: Error, Equatable, CustomStringConvertible {
     case nonCanonicalScalar(field: String)
     case trailingBytes(count: Int)
 
-    public var description: String {
+    /// Escaped with `UntrustedText` (RiskEngine): the message may quote text from an input file,
+    /// which must not reach a terminal raw.
+    public var description: String { UntrustedText.escape(unescapedDescription) }
+
+    private var unescapedDescription: String {
         switch self {
         case .truncated(let f, let o): return "position record truncated in \(f) at offset \(o)"
         case .lengthOverLimit(let f, let l, let lim): return "position record \(f): length \(l) over the limit of \(lim)"

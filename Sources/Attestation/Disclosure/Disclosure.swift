@@ -25,7 +25,11 @@ public enum DisclosureError: Error, Equatable, CustomStringConvertible {
     case ambiguousMember(String)
     case noMembers
 
-    public var description: String {
+    /// Escaped with `UntrustedText` (RiskEngine): the message may quote text from an input file,
+    /// which must not reach a terminal raw.
+    public var description: String { UntrustedText.escape(unescapedDescription) }
+
+    private var unescapedDescription: String {
         switch self {
         case .malformed(let p, let m): return "\(p): \(m)"
         case .wrongFileFormat(let e, let g): return "format: expected \"\(e)\", found \"\(g)\""
@@ -273,16 +277,19 @@ public struct VerifiedMember: Sendable, Equatable, CustomStringConvertible {
     public let unitDigits: Int
     public let details: [PositionDetail]
 
+    /// Ids, entry prices, venues and accounts come from the disclosure file, written by the
+    /// other party: each is escaped (`UntrustedText`) so that it cannot drive the auditor's terminal
+    /// or forge report lines.
     public var description: String {
-        var s = "\(kind) #\(index) \(memberID): "
+        var s = "\(kind) #\(index) \(UntrustedText.escape(memberID)): "
         s += kind == .collateral ? "balance " : (kind == .auxiliary ? "value " : "net quantity ")
         s += DecimalText.format(quantityUnits, digits: 8)
         s += " (committed as \(DecimalText.format(witnessValue, digits: unitDigits)) at 10^-\(unitDigits))"
         if !details.isEmpty {
             s += "; positions: " + details.map { d in
                 var t = DecimalText.format(d.quantityUnits, digits: 8)
-                if !d.entryPrice.isEmpty { t += " @ " + d.entryPrice }
-                let place = [d.venue, d.account].filter { !$0.isEmpty }.joined(separator: "/")
+                if !d.entryPrice.isEmpty { t += " @ " + UntrustedText.escape(d.entryPrice) }
+                let place = [d.venue, d.account].filter { !$0.isEmpty }.map(UntrustedText.escape).joined(separator: "/")
                 if !place.isEmpty { t += " on " + place }
                 return t
             }.joined(separator: ", ")

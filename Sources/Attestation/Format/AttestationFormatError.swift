@@ -1,3 +1,5 @@
+import RiskEngine
+
 /// Why an attestation could not be built or decoded. Every case names the field (a path such as
 /// `instrumentCommitments[3].minus`) and the reason, so that a rejected file says what is wrong.
 public enum AttestationFormatError: Error, Equatable, CustomStringConvertible {
@@ -23,7 +25,11 @@ public enum AttestationFormatError: Error, Equatable, CustomStringConvertible {
     case trailingBytes(offset: Int, count: Int)
     case totalSizeOverLimit(size: Int, limit: Int)
 
-    public var description: String {
+    /// Escaped with `UntrustedText` (RiskEngine): the message may quote text from an input file,
+    /// which must not reach a terminal raw.
+    public var description: String { UntrustedText.escape(unescapedDescription) }
+
+    private var unescapedDescription: String {
         switch self {
         case .truncated(let f, let o, let n, let a):
             return "attestation truncated in \(f): needs \(n) bytes at offset \(o), only \(a) remain"
@@ -32,7 +38,7 @@ public enum AttestationFormatError: Error, Equatable, CustomStringConvertible {
         case .unsupportedVersion(let v):
             return "unsupported attestation format version \(v) (this build reads version \(AttestationBody.formatVersion))"
         case .lengthOverLimit(let f, let l, let lim):
-            return "\(f): length \(l) is over the limit of \(lim) bytes"
+            return "\(f): \(l) bytes, longer than \(lim) bytes (the limit)"
         case .countOutOfRange(let f, let c, let r):
             return "\(f): count \(c) is outside the allowed \(r.lowerBound)...\(r.upperBound)"
         case .wrongLength(let f, let e, let g):

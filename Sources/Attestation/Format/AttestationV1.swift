@@ -32,6 +32,11 @@ public struct AttestationParameter: Sendable, Hashable {
             throw .invalidText(field: "parameters[\(name)].name",
                                reason: "must be 1...\(AttestationLimits.maxNameBytes) printable ASCII bytes without spaces")
         }
+        // Length first: a 65-byte value is too long whatever its spelling, and calling a
+        // well-formed but long decimal "not canonical" would send the user looking for a typo.
+        guard value.utf8.count <= CanonicalDecimal.maxLength else {
+            throw .lengthOverLimit(field: "parameters[\(name)].value", length: value.utf8.count, limit: CanonicalDecimal.maxLength)
+        }
         guard CanonicalDecimal.isCanonical(value) else { throw .nonCanonicalDecimal(field: "parameters[\(name)].value", text: value) }
         self.name = name
         self.value = value

@@ -11,7 +11,11 @@ public enum StatementError: Error, Equatable, CustomStringConvertible {
     case coefficientOutOfRange(line: Int, member: String)
     case tooManyConstraints(Int, limit: Int)
 
-    public var description: String {
+    /// Escaped with `UntrustedText` (RiskEngine): the message may quote text from an input file,
+    /// which must not reach a terminal raw.
+    public var description: String { UntrustedText.escape(unescapedDescription) }
+
+    private var unescapedDescription: String {
         switch self {
         case .unknownParameter(let n): return "parameter '\(n)' is not declared by the circuit"
         case .invalidParameterValue(let n, let v): return "parameter '\(n)': '\(v)' is not a valid decimal"

@@ -13,7 +13,8 @@ public struct InputError: Error, CustomStringConvertible, Equatable, Sendable {
         self.path = path
         self.message = message
     }
-    public var description: String { "\(path): \(message)" }
+    /// Escaped (`UntrustedText`): paths and messages name ids and quote values from the input file.
+    public var description: String { UntrustedText.escape("\(path): \(message)") }
 }
 
 /// A point in time, whole seconds since 1970-01-01T00:00:00Z (UTC, no leap seconds, proleptic

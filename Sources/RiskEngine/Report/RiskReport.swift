@@ -26,7 +26,9 @@ public struct RiskReport: Sendable, Codable, Equatable {
         let enc = JSONEncoder()
         enc.keyEncodingStrategy = .convertToSnakeCase
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return Array(try enc.encode(self)) + [0x0A]
+        // Ids and names from the input files may hold C1 or bidi characters, which JSONEncoder
+        // passes through raw: `jsonSafe` turns them into \u escapes (same JSON value).
+        return UntrustedText.jsonSafe(Array(try enc.encode(self))) + [0x0A]
     }
 }
 
