@@ -343,6 +343,37 @@ final class CLIHardeningTests: XCTestCase {
 
     // MARK: 4. Private key permissions
 
+    /// The relying party's policy on the command line (issue 11 case 1 and 6): the prover's
+    /// parameter choice is checked against `--param` (default: the circuit's), and time against
+    /// `--max-snapshot-age` / `--max-validity`.
+    func testVerifyPolicyOptions() throws {
+        let (key, pub) = try keys()
+        let att = tmp("k0.att")
+        XCTAssertEqual(try prove(key: key, out: att, extra: ["--param", "k=0"]).status, 0)
+        let verifyArgs = ["verify", "--market", Self.market, "--circuit", Self.solvency, "--trust", pub, "--attestation", att,
+                          "--at", Self.at]
+        let strict = try expect(1, verifyArgs)
+        XCTAssertTrue(strict.out.contains("the attestation proves k = 0, the verifier requires k = 1"), strict.out)
+        try expect(0, verifyArgs + ["--param", "k=0"])
+        try expect(1, verifyArgs + ["--param", "k=0", "--max-validity", "1h"])       // proved for 24 h
+        try expect(0, verifyArgs + ["--param", "k=0", "--max-snapshot-age", "1s"])    // created at as_of
+        try expect(1, verifyArgs + ["--param", "k=0", "--require-nonce"])
+        try expect(2, verifyArgs + ["--param", "zz=1"])                                // policy names no such parameter
+        try expect(2, verifyArgs + ["--param", "k=abc"])
+        try expect(2, verifyArgs + ["--max-validity", "forever"])
+        // Created a day after the snapshot: too old for the default 1 h, fine with --max-snapshot-age 2d.
+        let late = tmp("late.att")
+        XCTAssertEqual(try run(["prove", "--portfolio", Self.portfolio, "--market", Self.market, "--circuit", Self.solvency,
+                                "--key", key, "--created-at", "2026-11-25T08:00:00Z", "--out", late, "--quiet"]).status, 0)
+        let lateArgs = ["verify", "--market", Self.market, "--circuit", Self.solvency, "--trust", pub, "--attestation", late,
+                        "--at", "2026-11-25T09:00:00Z"]
+        try expect(1, lateArgs)
+        try expect(0, lateArgs + ["--max-snapshot-age", "2d"])
+        // Before the snapshot: the prover refuses (no verifier would accept it).
+        XCTAssertEqual(try run(["prove", "--portfolio", Self.portfolio, "--market", Self.market, "--circuit", Self.solvency,
+                                "--key", key, "--created-at", "2020-01-01T00:00:00Z", "--out", tmp("early.att"), "--quiet"]).status, 2)
+    }
+
     func testProveRefusesAPrivateKeyReadableByGroupOrOthers() throws {
         let (key, _) = try keys()
         for mode in [0o644, 0o640, 0o604, 0o620, 0o660] {
