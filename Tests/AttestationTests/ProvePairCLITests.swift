@@ -155,6 +155,15 @@ final class ProvePairCLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("cannot write to the output directory \(dir.path)/no/such/dir"), r.stderr)
         XCTAssertFalse(r.stderr.contains("prove:"), r.stderr)
 
+        // A directory in the way of FILE is refused before proving too.
+        let dirOut = dir.appendingPathComponent("taken.att")
+        try FileManager.default.createDirectory(at: dirOut, withIntermediateDirectories: false)
+        r = try Self.run(prove(dirOut.path).filter { $0 != "--quiet" })
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("\(dirOut.path) exists and is not a regular file"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("prove:"), r.stderr)
+        try FileManager.default.removeItem(at: dirOut)
+
         XCTAssertEqual(try Self.run(prove(a)).status, 0)
         XCTAssertEqual(try Self.run(prove(b)).status, 0)
         let aOpenings = try Data(contentsOf: URL(fileURLWithPath: a + ".openings"))

@@ -69,6 +69,11 @@ struct AttestationPair {
             let reason = strerror(error.code).map { String(cString: $0) } ?? "error \(error.code)"
             throw .notWritable(directory: dir, reason: reason)
         }
+        // A directory (or device, socket…) at FILE would only fail at the final rename.
+        for path in [attestationPath, openingsPath] {
+            var st = stat()
+            if lstat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG { throw .notARegularFile(path: path) }
+        }
         AtomicFile.removeStaleTemps(for: attestationPath)
         AtomicFile.removeStaleTemps(for: openingsPath)
         return try existing()
