@@ -41,6 +41,8 @@ let package = Package(
                        pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
         .target(name: "RiskEngine"),
+        // snprintf("%.*f") without Swift's variadic-argument boxing, for the metrics text tables.
+        .target(name: "CFixedFormat", path: "Sources/CFixedFormat"),
         .target(name: "Ristretto255"),
         .target(name: "Merlin"),
         .target(name: "SystemCrypto", dependencies: ["CSodium", "CLibCrypto"]),
@@ -54,7 +56,7 @@ let package = Package(
                                                  "Ristretto255", "Merlin", "SystemCrypto"]),
         .executableTarget(name: "riskattest", dependencies: [
             "RiskEngine", "Ristretto255", "Merlin", "SystemCrypto", "Bulletproofs",
-            "Circuits", "Attestation", "Prover", "Verifier", "CSodium",
+            "Circuits", "Attestation", "Prover", "Verifier", "CSodium", "CFixedFormat",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -87,7 +87,8 @@ enum RiskEngineTime {
 struct Prove: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Prove a circuit's statements about a private book and write a signed attestation.",
-        discussion: "Also writes FILE.openings (mode 0600): the private openings a later disclosure needs. Keep it secret.")
+        discussion: "Also writes FILE.openings (mode 0600): the private openings a later disclosure needs. Keep it secret. "
+            + "The pair is replaced crash-safely; existing openings of a different attestation are never overwritten without --force.")
 
     @Option(name: .long, help: "Private portfolio (JSON).") var portfolio: String
     @Option(name: .long, help: "Public market snapshot (JSON).") var market: String
@@ -100,8 +101,11 @@ struct Prove: ParsableCommand {
     @Option(name: .long, help: "Bits per instrument half: 32 (default) or 64 for very large quantities.") var witnessBits: Int = 32
     @Option(name: .long, help: "Output attestation file.") var out: String
     @Flag(name: .long, help: "Print no progress on stderr.") var quiet = false
+    @Flag(name: .long, help: "Overwrite FILE.openings even if it belongs to a different attestation.") var force = false
 
     func run() throws {
+        let pair = AttestationPair(attestationPath: out, force: force)
+        do { _ = try pair.preflight() } catch { throw CLI.fail(error.description, code: 2) }
         let request: ProveRequest
         do {
             let overrides = try CLI.parameters(params)
@@ -129,10 +133,7 @@ struct Prove: ParsableCommand {
             throw CLI.fail(error.description, code: 2)
         }
         let bytes = result.attestation.encode()
-        do {
-            try AtomicFile.write(result.openings.json(), to: out + ".openings", mode: 0o600)
-            try AtomicFile.write(bytes, to: out, mode: 0o644)
-        } catch { throw CLI.fail("\(error)", code: 2) }
+        do { try pair.commit(attestation: bytes, openings: result.openings) } catch { throw CLI.fail(error.description, code: 2) }
         let ms = Double((clock.now - start).components.attoseconds) / 1e15 + Double((clock.now - start).components.seconds) * 1e3
         Terminal.line("wrote \(out) (\(bytes.count) bytes, \(result.statements.count) statements proven in \(String(format: "%.0f", ms)) ms) and \(out).openings (mode 0600)")
     }
@@ -260,11 +261,11 @@ struct Disclose: ParsableCommand {
             let a: AttestationV1
             do { a = try AttestationV1.decode(try CLI.read(attestation, what: "attestation", limit: AttestationLimits.maxTotalBytes)) }
             catch let e as CLI.Failure { throw e } catch { throw CLI.Failure(description: "\(attestation): \(error)") }
-            let file: OpeningsFile
-            do { file = try OpeningsFile.parse(try CLI.read(openings, what: "openings")) }
+            let parsed: OpeningsFile
+            do { parsed = try OpeningsFile.parse(try CLI.read(openings, what: "openings")) }
             catch let e as CLI.Failure { throw e } catch { throw CLI.Failure(description: "\(openings): \(error)") }
+            let file = try PairCheck.openings(parsed, path: openings, for: a, attestationPath: attestation)
             do {
-                try file.checkAgainst(a)
                 guard !ids.isEmpty else { throw CLI.Failure(description: "--instrument: name at least one id") }
                 var indices: [Int] = []
                 for id in ids { indices.append(try file.memberIndex(forID: id)) }

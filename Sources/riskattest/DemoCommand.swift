@@ -75,8 +75,8 @@ struct Demo: ParsableCommand {
             let ms = millis(ContinuousClock.now - t0)
             let path = (out as NSString).appendingPathComponent(name + ".att")
             let bytes = result.attestation.encode()
-            try AtomicFile.write(result.openings.json(), to: path + ".openings", mode: 0o600)
-            try AtomicFile.write(bytes, to: path, mode: 0o644)
+            // The demo owns its output folder: a rerun replaces its pairs whatever they hold.
+            try AttestationPair(attestationPath: path, force: true).commit(attestation: bytes, openings: result.openings)
             print(pad(name, 20) + pad("\(result.statements.count)", 12) + pad("\(bytes.count)", 9)
                   + pad(String(format: "%.0f", ms), 10) + e(path))
             produced.append((name, path, bytes, source))
@@ -113,7 +113,7 @@ struct Demo: ParsableCommand {
             print("\n== 6. Disclosing \(e(inst.id)) from \(first.name).att to an auditor")
             do {
                 let a = try AttestationV1.decode(first.bytes)
-                let openings = try OpeningsFile.parse(try CLI.read(first.path + ".openings", what: "openings"))
+                let openings = try OpeningsFile.parse(try CLI.read(first.path + ".openings", what: "openings")).openings(for: a)
                 let d = try openings.disclosure(of: [try openings.memberIndex(forID: inst.id)], attestation: a)
                 let dPath = (out as NSString).appendingPathComponent("disclosure.json")
                 try AtomicFile.write(d.json(), to: dPath, mode: 0o644)

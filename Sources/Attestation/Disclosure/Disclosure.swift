@@ -8,6 +8,8 @@ public enum DisclosureError: Error, Equatable, CustomStringConvertible {
     case malformed(path: String, message: String)
     case wrongFileFormat(expected: String, got: String)
     case unsupportedVersion(Int)
+    /// Openings files have their own version range (1 and 2), disclosures stay at 1.
+    case unsupportedOpeningsVersion(Int)
     case attestationMismatch(expected: String, got: String)
     case leafCountMismatch(expected: Int, got: Int)
     case indexOutOfRange(index: Int, memberCount: Int)
@@ -34,6 +36,8 @@ public enum DisclosureError: Error, Equatable, CustomStringConvertible {
         case .malformed(let p, let m): return "\(p): \(m)"
         case .wrongFileFormat(let e, let g): return "format: expected \"\(e)\", found \"\(g)\""
         case .unsupportedVersion(let v): return "version: unsupported file version \(v) (this build reads 1)"
+        case .unsupportedOpeningsVersion(let v):
+            return "version: unsupported openings file version \(v) (this build reads 1 and 2 and writes 2)"
         case .attestationMismatch(let e, let g):
             return "the file belongs to attestation \(g), not to this attestation (\(e))"
         case .leafCountMismatch(let e, let g): return "leafCount: the attestation has \(e) members, the file says \(g)"
@@ -70,30 +74,55 @@ public struct MemberOpening: Sendable, Equatable {
 /// What the prover keeps after proving (`FILE.openings`, mode 0600): for every member the salt,
 /// the record and its Pedersen openings. With it the prover can later open any member to an
 /// auditor; without it nothing can be disclosed. It is as secret as the book itself.
+///
+/// Version 2 (SPEC.md §15.2) may also carry `previous`: the openings of the attestation that
+/// `FILE` held before a `prove` replaced it. Two files cannot be renamed atomically together, so
+/// `prove` first installs openings that cover *both* the old and the new attestation, then renames
+/// the new attestation into place, then drops `previous`. Whichever attestation a crash leaves at
+/// `FILE`, the openings beside it hold its members: a pair is never mixed and openings are never
+/// lost. Readers pick the set whose hash equals the attestation's (`openings(for:)`).
 public struct OpeningsFile: Sendable, Equatable {
     public static let format = "riskattest-openings"
-    public static let version = 1
+    /// The version this build writes. Version 1 (no `previous`) is still read: it is the same
+    /// schema without that member, so refusing it would strand the openings of every attestation
+    /// made before the change.
+    public static let version = 2
+    public static let readableVersions: ClosedRange<Int> = 1...2
     public static let maxBytes = 64 << 20
 
     public let attestationHash: [UInt8]
     /// One per member, indices 0..<memberCount in order.
     public let members: [MemberOpening]
+    /// At most one element (an array only because a struct cannot contain itself directly).
+    private let previousStorage: [OpeningsFile]
 
-    public init(attestationHash: [UInt8], members: [MemberOpening]) throws(DisclosureError) {
+    /// The openings of the attestation being replaced, present only while `prove` updates a
+    /// pair (or after it was interrupted). Never nested: a `previous` has no `previous` itself.
+    public var previous: OpeningsFile? { previousStorage.first }
+
+    public init(attestationHash: [UInt8], members: [MemberOpening], previous: OpeningsFile? = nil) throws(DisclosureError) {
         guard attestationHash.count == 32 else { throw .malformed(path: "attestation", message: "hash must be 32 bytes") }
         guard !members.isEmpty, members.count <= BookTree.maxLeaves else { throw .openingsIncomplete(expected: max(1, members.count), got: members.count) }
         for (k, m) in members.enumerated() {
             guard m.index == k else { throw .openingsIncomplete(expected: k, got: m.index) }
             guard m.salt.count == 32 else { throw .malformed(path: "members[\(k)].salt", message: "salt must be 32 bytes") }
         }
+        if let p = previous {
+            guard p.previous == nil else { throw .malformed(path: "previous", message: "must not carry a previous set itself") }
+            guard p.attestationHash != attestationHash else {
+                throw .malformed(path: "previous.attestation", message: "equals the file's own attestation hash")
+            }
+        }
         self.attestationHash = attestationHash
         self.members = members
+        self.previousStorage = previous.map { [$0] } ?? []
     }
 
     /// For a `BookCommitment`, whose salts and records are already consistent.
     init(uncheckedHash: [UInt8], members: [MemberOpening]) {
         self.attestationHash = uncheckedHash
         self.members = members
+        self.previousStorage = []
     }
 
     /// The openings of a freshly signed attestation (salts and records in member order).
@@ -104,8 +133,39 @@ public struct OpeningsFile: Sendable, Equatable {
         try checkAgainst(attestation)
     }
 
+    /// These openings without `previous`: what `prove` leaves once the new attestation is in place.
+    public var withoutPrevious: OpeningsFile { OpeningsFile(uncheckedHash: attestationHash, members: members) }
+
+    /// These openings carrying `previous` (whose own `previous` is dropped), for the middle step
+    /// of a pair update.
+    public func carrying(previous p: OpeningsFile?) throws(DisclosureError) -> OpeningsFile {
+        try OpeningsFile(attestationHash: attestationHash, members: members, previous: p?.withoutPrevious)
+    }
+
+    /// Every attestation hash these openings cover: their own, then `previous`'s.
+    public var attestationHashes: [[UInt8]] { [attestationHash] + previousStorage.map(\.attestationHash) }
+
+    /// The set (own or `previous`) whose attestation hash is `hash`, if any. No root check.
+    public func set(forAttestationHash hash: [UInt8]) -> OpeningsFile? {
+        if hash == attestationHash { return withoutPrevious }
+        return previousStorage.first { $0.attestationHash == hash }
+    }
+
+    /// The set of openings that belongs to `attestation` (own or `previous`), checked against it
+    /// (member count, book root). Throws `attestationMismatch` naming every hash the file covers
+    /// when neither matches: the file belongs to another attestation.
+    public func openings(for attestation: AttestationV1) throws(DisclosureError) -> OpeningsFile {
+        let h = attestation.hash
+        guard let s = set(forAttestationHash: h) else {
+            throw .attestationMismatch(expected: TextRules.hex(h),
+                                       got: attestationHashes.map(TextRules.hex).joined(separator: " or "))
+        }
+        try s.checkAgainst(attestation)
+        return s
+    }
+
     /// The openings belong to `attestation`: same hash, one entry per member, and the records
-    /// reproduce the book root.
+    /// reproduce the book root. (Only this file's own set; see `openings(for:)` for `previous`.)
     public func checkAgainst(_ attestation: AttestationV1) throws(DisclosureError) {
         let h = attestation.hash
         guard h == attestationHash else {
@@ -131,7 +191,8 @@ public struct OpeningsFile: Sendable, Equatable {
     }
 
     /// A disclosure of the chosen members (sorted by index, duplicates rejected), after checking
-    /// that these openings belong to `attestation`.
+    /// that these openings belong to `attestation`. Uses this file's own set only: call it on
+    /// `openings(for:)` to disclose from `previous`.
     public func disclosure(of indices: [Int], attestation: AttestationV1) throws(DisclosureError) -> Disclosure {
         try checkAgainst(attestation)
         guard !indices.isEmpty else { throw .noMembers }
@@ -151,35 +212,59 @@ public struct OpeningsFile: Sendable, Equatable {
 
     public func json() -> [UInt8] {
         var s = "{\n  \"format\": \"\(Self.format)\",\n  \"version\": \(Self.version),\n"
-        s += "  \"attestation\": \"\(TextRules.hex(attestationHash))\",\n  \"members\": [\n"
-        for (k, m) in members.enumerated() {
-            s += "    {\n      \"index\": \(m.index),\n      \"salt\": \"\(TextRules.hex(m.salt))\",\n"
-            s += "      \"record\": " + RecordJSON.write(m.record, indent: "      ") + "\n    }"
-            s += k + 1 < members.count ? ",\n" : "\n"
+        s += Self.setJSON(self, indent: "  ")
+        if let p = previous {
+            s += ",\n  \"previous\": {\n" + Self.setJSON(p, indent: "    ") + "\n  }"
         }
-        s += "  ]\n}\n"
+        s += "\n}\n"
         return Array(s.utf8)
+    }
+
+    /// `"attestation": …, "members": [ … ]` at `indent`, without a trailing newline.
+    private static func setJSON(_ o: OpeningsFile, indent i: String) -> String {
+        var s = "\(i)\"attestation\": \"\(TextRules.hex(o.attestationHash))\",\n\(i)\"members\": [\n"
+        for (k, m) in o.members.enumerated() {
+            s += "\(i)  {\n\(i)    \"index\": \(m.index),\n\(i)    \"salt\": \"\(TextRules.hex(m.salt))\",\n"
+            s += "\(i)    \"record\": " + RecordJSON.write(m.record, indent: i + "    ") + "\n\(i)  }"
+            s += k + 1 < o.members.count ? ",\n" : "\n"
+        }
+        return s + "\(i)]"
     }
 
     public static func parse(_ bytes: [UInt8]) throws(DisclosureError) -> OpeningsFile {
         let root = try JSONReader.object(try JSONReader.parse(bytes, maxBytes: maxBytes), "$",
-                                         keys: ["format", "version", "attestation", "members"])
+                                         keys: ["format", "version", "attestation", "members"], optional: ["previous"])
         let f = try JSONReader.string(root["format"], "format")
         guard f == format else { throw .wrongFileFormat(expected: format, got: f) }
         let v = try JSONReader.int(root["version"], "version", range: 0...Int(Int32.max))
-        guard v == version else { throw .unsupportedVersion(v) }
-        let hash = try JSONReader.hex(root["attestation"], "attestation", count: 32)
-        let arr = try JSONReader.array(root["members"], "members", max: BookTree.maxLeaves)
+        guard readableVersions.contains(v) else { throw .unsupportedOpeningsVersion(v) }
+        var previous: OpeningsFile? = nil
+        if let pv = root["previous"] {
+            guard v >= 2 else { throw .malformed(path: "previous", message: "unknown member in a version-1 openings file") }
+            let p = try JSONReader.object(pv, "previous", keys: ["attestation", "members"])
+            previous = try parseSet(p, "previous.")
+        }
+        return try OpeningsFile(attestationHash: try JSONReader.hex(root["attestation"], "attestation", count: 32),
+                                members: try parseMembers(root["members"], "members"), previous: previous)
+    }
+
+    private static func parseSet(_ o: [String: JSONValue], _ prefix: String) throws(DisclosureError) -> OpeningsFile {
+        try OpeningsFile(attestationHash: try JSONReader.hex(o["attestation"], prefix + "attestation", count: 32),
+                         members: try parseMembers(o["members"], prefix + "members"))
+    }
+
+    private static func parseMembers(_ v: JSONValue?, _ path: String) throws(DisclosureError) -> [MemberOpening] {
+        let arr = try JSONReader.array(v, path, max: BookTree.maxLeaves)
         var members: [MemberOpening] = []
         members.reserveCapacity(arr.count)
         for (k, mv) in arr.enumerated() {
-            let p = "members[\(k)]"
+            let p = "\(path)[\(k)]"
             let m = try JSONReader.object(mv, p, keys: ["index", "salt", "record"])
             members.append(MemberOpening(index: try JSONReader.int(m["index"], p + ".index", range: 0...BookTree.maxLeaves),
                                          salt: try JSONReader.hex(m["salt"], p + ".salt", count: 32),
                                          record: try RecordJSON.read(m["record"], p + ".record")))
         }
-        return try OpeningsFile(attestationHash: hash, members: members)
+        return members
     }
 }
 

@@ -30,11 +30,12 @@ struct JSONWriter {
 /// Typed access to a parsed `JSONValue` with path-named errors. Objects must have exactly the
 /// expected keys: an unknown key is an error (a misspelt field must not be silently ignored).
 struct JSONReader {
-    static func object(_ v: JSONValue, _ path: String, keys: [String]) throws(DisclosureError) -> [String: JSONValue] {
+    /// `keys` must all be present; `optional` keys may be absent (a reader sees `nil`).
+    static func object(_ v: JSONValue, _ path: String, keys: [String], optional: [String] = []) throws(DisclosureError) -> [String: JSONValue] {
         guard case .object(let members) = v else { throw .malformed(path: path, message: "expected an object, found \(v.typeName)") }
         var d: [String: JSONValue] = [:]
         for (k, x) in members {
-            guard keys.contains(k) else { throw .malformed(path: path, message: "unknown field \"\(k)\"") }
+            guard keys.contains(k) || optional.contains(k) else { throw .malformed(path: path, message: "unknown field \"\(k)\"") }
             d[k] = x
         }
         for k in keys where d[k] == nil { throw .malformed(path: path, message: "missing field \"\(k)\"") }

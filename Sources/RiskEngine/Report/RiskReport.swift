@@ -22,7 +22,26 @@ public struct RiskReport: Sendable, Codable, Equatable {
     public var topUp: TopUpSuggestion
 
     /// Pretty-printed JSON with sorted keys (deterministic byte output), trailing newline.
+    /// The bytes are those of `JSONEncoder` with snake_case keys (`foundationJSONBytes()`),
+    /// written by `SortedJSONWriter` in a fraction of the time and memory (ReportJSON.swift).
     public func jsonBytes() throws -> [UInt8] {
+        let sink = JSONByteSink(chunkSize: 0, flush: nil)
+        try SortedJSONWriter(out: sink).write(self)
+        sink.append(0x0A)
+        return sink.bytes
+    }
+
+    /// The same bytes as `jsonBytes()`, handed to `sink` in chunks of about `chunkSize` bytes as
+    /// they are produced, so a report of 100,000 positions (~80 MB of JSON) never sits in memory whole.
+    public func writeJSON(chunkSize: Int = 1 << 20, to sink: @escaping ([UInt8]) throws -> Void) throws {
+        let out = JSONByteSink(chunkSize: max(1, chunkSize), flush: sink)
+        try SortedJSONWriter(out: out).write(self)
+        out.append(0x0A)
+        try out.finish()
+    }
+
+    /// The reference encoding `jsonBytes()` reproduces (used by tests to compare bytes).
+    func foundationJSONBytes() throws -> [UInt8] {
         let enc = JSONEncoder()
         enc.keyEncodingStrategy = .convertToSnakeCase
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

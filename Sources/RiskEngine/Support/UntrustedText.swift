@@ -42,6 +42,11 @@ public enum UntrustedText {
     /// `s` with every scalar for which `mustEscape` holds replaced by its escape. Returns `s`
     /// itself (no copy) when nothing needs escaping, the overwhelmingly common case.
     public static func escape(_ s: String) -> String {
+        // Fast path for the common case (printable ASCII, e.g. every cell of a 100,000-row table):
+        // one pass over the bytes, no scalar decoding.
+        var plain = true
+        for b in s.utf8 where b < 0x20 || b >= 0x7F { plain = false; break }
+        if plain { return s }
         guard s.unicodeScalars.contains(where: mustEscape) else { return s }
         var out = String.UnicodeScalarView()
         for u in s.unicodeScalars {
