@@ -83,10 +83,11 @@ final class GeneratorCache: @unchecked Sendable {
     static let defaultTableBudget = 96 << 20
     let tableBudget: Int
 
-    /// Memory the prover's constant-time generator tables may hold together (768 bytes per
-    /// generator, so 64 MiB serve 87,000 generators: a 16,384-bit statement and several smaller
-    /// ones). Beyond it the prover uses per-call constant-time tables, ~15 % slower.
-    static let defaultConstantTimeBudget = 64 << 20
+    /// Memory the prover's constant-time generator tables may hold together (1,536 bytes per
+    /// generator, so 96 MiB serve 65,000 generators: the attestation benchmark's three shapes,
+    /// n·m = 16,384 + 4,096 + 512, take 64 MB). Beyond it the prover uses per-call
+    /// constant-time tables, which are slower but equally constant time.
+    static let defaultConstantTimeBudget = 96 << 20
     let constantTimeBudget: Int
     private var ctTables: [Int: ConstantTimePointTables] = [:]
     private var ctTableBytes = 0
@@ -190,8 +191,8 @@ final class GeneratorCache: @unchecked Sendable {
     /// Unlike the verifier's tables these are built on first use: one proof of n·m bits makes
     /// 2 + 2·`RangeProof.hybridLazyRounds` = 8 passes over the 2nm generators, and a per-call
     /// table costs about as much to build as the cached one (7 additions per point), so the
-    /// cached build has paid for itself before the first proof ends. 768 bytes per generator:
-    /// 25 MB for n·m = 16,384.
+    /// cached build has paid for itself before the first proof ends. 1,536 bytes per generator:
+    /// 50 MB for n·m = 16,384.
     func constantTimeTables(n: Int, m: Int) -> ConstantTimePointTables? {
         guard n >= 1, m >= 1 else { return nil }
         let key = (n << 32) | m

@@ -9,7 +9,8 @@
 /// - NAF recoding and Straus skip zero digits (secret branch, secret count of additions);
 /// - both skip zero scalars and stop at the scalar's top non-zero bit.
 ///
-/// The method is interleaved Straus with signed radix-16 digits. Every scalar is recoded as
+/// The method is interleaved Straus with signed digits; with radix 16 (per-call tables; the
+/// precomputed tables use radix 32 the same way, see `ConstantTimePointTables`): every scalar is recoded as
 /// s = Σ_{i<64} dᵢ·16^i with dᵢ ∈ [−8, 8] (`radix16Digits`, branch-free), so
 ///
 ///   Σ_j s_j·P_j = Σ_i 16^i · Σ_j d_(j,i)·P_j
@@ -23,10 +24,10 @@
 /// Blocking: the terms are processed in blocks of `blockSize`, each block with its own doubling
 /// chain, and the block sums are added. Group addition is exact, so the result does not depend on
 /// the blocking. With one chain over all n terms, every digit position would sweep all n tables
-/// (n·768 bytes affine, n·1280 bytes projective) — 25 MB per sweep, 64 sweeps, for the 32,770
-/// generators of a 16,384-bit statement, which runs at memory speed. A block of 256 keeps its
-/// tables (≤ 320 KiB) in L2 for all 64 sweeps and costs 252 doublings per 256 terms against
-/// 64·256 additions (≈ 1.5 %).
+/// (n·1,280 bytes projective, n·1,536 bytes for `ConstantTimePointTables`) — 50 MB per sweep for
+/// the 32,770 generators of a 16,384-bit statement, which runs at memory speed. A block of 256
+/// keeps its tables (≤ 384 KiB) in L2 for all digit positions and costs ~252 doublings per 256
+/// terms against 52–64 additions per term (≈ 1.5 %).
 public enum ConstantTimeMSM {
     /// Terms per doubling chain (see the type's comment).
     public static let blockSize = 256
@@ -114,24 +115,37 @@ extension RistrettoPoint {
 /// Precomputed constant-time tables for a fixed list of public points (the Bulletproofs
 /// generators G, H), for multiscalar multiplications with secret scalars.
 ///
-/// Each point P gets [P, 2P, …, 8P] as packed affine Niels entries (96 bytes each, 768 bytes per
-/// point), built once with one batched inversion. Against `RistrettoPoint.multiscalarMul`, which
-/// builds projective tables per call, this saves the 7 additions per point of the build and
-/// makes each of the 64 additions per term a mixed addition (7M instead of 8M, entries of 12
-/// words instead of 20 to scan). The secret-scalar arithmetic is the same blocked Straus
-/// (`ConstantTimeMSM`): every table lookup reads all 8 entries of the point's table.
+/// Each point P gets [P, 2P, …, 16P] as packed affine Niels entries (96 bytes each, 1,536 bytes
+/// per point), built once with one batched inversion, and the scalars are recoded in signed
+/// radix 32 (s = Σ_{i<52} dᵢ·32^i, dᵢ ∈ [−16, 16), `radix32Digits`). The secret-scalar
+/// arithmetic is the blocked Straus of `ConstantTimeMSM` with 5 doublings between digit
+/// positions: every lookup reads all 16 entries of the point's table.
+///
+/// Why radix 32 with precomputed affine entries, against the per-call radix-16 projective
+/// tables of `RistrettoPoint.multiscalarMul`: no table build per call (7 additions per point
+/// there), every addition a mixed one (7M instead of 8M, 12 words per entry to scan instead of
+/// 20), and 52 additions per term instead of 64. The price is a scan of 16 entries instead of 8
+/// per addition, about 150 more instructions next to the ≈ 1,400 of the addition itself, so a
+/// term costs ≈ 52·1,750 ≈ 91,000 instructions against ≈ 64·1,600 ≈ 102,000 at radix 16
+/// (measured in BENCHMARKS.md, 2026-12-01). Radix 64 would scan 32 entries for 43 additions:
+/// by the same count no better, at twice the memory.
 ///
 /// The terms to include are chosen by *public* indices (`mul(secretScalars:indices:)`), which is
 /// how the prover's inner-product rounds skip the half of the generators whose coefficient is
 /// structurally zero in that round without ever looking at a scalar's value.
 public struct ConstantTimePointTables: Sendable {
-    /// pointCount × 8 entries, point-major.
+    /// pointCount × `entries` entries, point-major.
     let tables: [PackedAffineNiels]
     /// Number of points.
     public let pointCount: Int
 
-    /// Bytes per point (8 packed affine Niels entries).
-    public static let bytesPerPoint = ConstantTimeMSM.entries * MemoryLayout<PackedAffineNiels>.stride
+    /// Entries per table: the magnitudes 1…16 of a signed radix-32 digit.
+    static let entries = 16
+    /// Radix-32 digits per scalar (52·5 = 260 bits cover a canonical scalar and the final carry).
+    static let digitCount = 52
+
+    /// Bytes per point (16 packed affine Niels entries).
+    public static let bytesPerPoint = entries * MemoryLayout<PackedAffineNiels>.stride
 
     /// Memory held by the tables, in bytes.
     public var tableBytes: Int { tables.count * MemoryLayout<PackedAffineNiels>.stride }
@@ -139,7 +153,7 @@ public struct ConstantTimePointTables: Sendable {
     /// Builds the tables (on every core: the points are public).
     public init(points: [RistrettoPoint]) {
         pointCount = points.count
-        let e = ConstantTimeMSM.entries
+        let e = Self.entries
         let chunks = Parallel.map(count: points.count, minChunk: 256) { r -> [PackedAffineNiels] in
             var ext = [EdwardsPoint]()
             ext.reserveCapacity(r.count * e)
@@ -192,7 +206,7 @@ public struct ConstantTimePointTables: Sendable {
 
     /// One block: digits of the block's scalars, then the shared chain over the block's tables.
     private func blockSum(_ scalars: [Scalar], _ indices: [Int32]?, _ block: Range<Int>) -> EdwardsPoint {
-        let count = block.count, e = ConstantTimeMSM.entries, dc = ConstantTimeMSM.digitCount
+        let count = block.count, e = Self.entries, dc = Self.digitCount
         return withUnsafeTemporaryAllocation(of: UnsafePointer<PackedAffineNiels>.self, capacity: count) { rows in
             withUnsafeTemporaryAllocation(of: Int8.self, capacity: dc * count) { dg in
                 tables.withUnsafeBufferPointer { tb in
@@ -201,11 +215,18 @@ public struct ConstantTimePointTables: Sendable {
                         let p = indices.map { Int($0[j]) } ?? j
                         rows.initializeElement(at: t, to: base + e * p)
                     }
-                    scalars.withUnsafeBufferPointer { ConstantTimeMSM.writeDigits($0, block, into: digits) }
+                    scalars.withUnsafeBufferPointer { sc in
+                        var k = 0
+                        for j in block {
+                            let d = sc[j].radix32Digits()
+                            for i in 0..<dc { digits[k + i] = d[i] }
+                            k += dc
+                        }
+                    }
                     var r = EdwardsPoint.identity
                     var i = dc - 1
                     while i >= 0 {
-                        if i != dc - 1 { r = r.mulByPow2(4) }
+                        if i != dc - 1 { r = r.mulByPow2(5) }
                         for t in 0..<count {
                             r = (r + constantTimeSelect(rows[t], digits[dc * t + i], entries: e)).extended
                         }

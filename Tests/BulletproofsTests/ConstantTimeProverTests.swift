@@ -152,7 +152,7 @@ final class ConstantTimeProverTests: XCTestCase {
         XCTAssertEqual(without.generators(sub, indices: ix), expectedSub)
         XCTAssertEqual(SecretMSM.basepoint(sc[0]), RistrettoPoint.generator.mulVartime(sc[0]))
         XCTAssertNil(GeneratorCache(constantTimeBudget: 1000).constantTimeTables(n: 8, m: 1))
-        XCTAssertNotNil(GeneratorCache(constantTimeBudget: 16 * 768).constantTimeTables(n: 8, m: 1))
+        XCTAssertNotNil(GeneratorCache(constantTimeBudget: 16 * ConstantTimePointTables.bytesPerPoint).constantTimeTables(n: 8, m: 1))
     }
 
     /// By structure, the prover cannot hand a secret scalar to a variable-time routine: in the

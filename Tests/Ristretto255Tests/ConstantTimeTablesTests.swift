@@ -13,6 +13,7 @@ final class ConstantTimeTablesTests: XCTestCase {
         case 11: return -Scalar.one                                  // ℓ − 1: every digit position used
         case 13: return Scalar(UInt64(1) << 63) * Scalar(UInt64(1) << 63) * Scalar(UInt64(1) << 63)
             * Scalar(UInt64(1) << 63)                                  // 2^252 (top digit, carries)
+        case 17: return Scalar(0x8888_8888_8888_8888) * Scalar(0x1_0000_0000) + Scalar(0xffff_ffff) // mixed carries
         default: return rng.scalar()
         }
     }
@@ -37,7 +38,7 @@ final class ConstantTimeTablesTests: XCTestCase {
         let tables = ConstantTimePointTables(points: points)
         XCTAssertEqual(tables.pointCount, count)
         XCTAssertEqual(tables.tableBytes, count * ConstantTimePointTables.bytesPerPoint)
-        XCTAssertEqual(ConstantTimePointTables.bytesPerPoint, 768)
+        XCTAssertEqual(ConstantTimePointTables.bytesPerPoint, 1536)
         // Prefix form, including fewer scalars than points and more.
         for n in [0, 1, 17, 256, 257, 600, 700] {
             let ss = (0..<n).map { edgeScalar($0, &rng) }
