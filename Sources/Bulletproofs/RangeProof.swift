@@ -276,15 +276,14 @@ public struct RangeProof: Sendable, Equatable {
 
     /// Number of leading rounds the hybrid prover runs without folding points.
     ///
-    /// Operation count per round for N = n·m generators, in point additions (a constant-time term
-    /// costs ~64 additions plus its table scans, a variable-base multiplication ~300): a lazy
-    /// round is 2N constant-time terms on the precomputed tables, ≈ 128N; an explicit round at
-    /// size s is 2s constant-time terms on per-call tables (≈ 142s) plus s folding
-    /// multiplications (≈ 306s); folding 2^r originals into each of the 2N/2^r generators after
-    /// r lazy rounds costs ≈ (2N/2^r)·(256 + 51·2^r). The total
-    ///   128N·r + 102N + (512 + 900)·N/2^r
-    /// is smallest at r = 3 (≈ 662N, against ≈ 711N at r = 2 or 4, and ≈ 1400N with no lazy
-    /// round), so three is kept from the variable-time prover for every size.
+    /// Cost per N = n·m, in instructions: measured (callgrind, BENCHMARKS.md 2026-12-01) a
+    /// constant-time table term ≈ 124 k and an 8-term public fold ≈ 1.25 M per folded point;
+    /// estimated from those, a 4- or 16-term fold ≈ 0.8 M or 2.15 M (256 doublings ≈ 0.35 M
+    /// plus ≈ 110 k per term) and an explicit round ≈ 770 k per point of its size s (2s
+    /// constant-time terms on per-call tables, s folding multiplications). A lazy round is 2N table terms,
+    /// ≈ 248 k·N; after r lazy rounds the fold costs (2N/2^r)·fold(2^r) and the explicit rounds
+    /// ≈ 1,540 k·N/2^r. Totals per N: 1,281 k at r = 2, 1,248 k at r = 3, 1,357 k at r = 4, so
+    /// three lazy rounds for every size (as the variable-time prover did above n·m = 128).
     static let hybridLazyRounds = 3
 
     /// The inner-product prover: the first `lazyRounds` rounds run without folding any point,

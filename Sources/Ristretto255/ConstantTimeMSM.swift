@@ -125,10 +125,10 @@ extension RistrettoPoint {
 /// tables of `RistrettoPoint.multiscalarMul`: no table build per call (7 additions per point
 /// there), every addition a mixed one (7M instead of 8M, 12 words per entry to scan instead of
 /// 20), and 52 additions per term instead of 64. The price is a scan of 16 entries instead of 8
-/// per addition, about 150 more instructions next to the ≈ 1,400 of the addition itself, so a
-/// term costs ≈ 52·1,750 ≈ 91,000 instructions against ≈ 64·1,600 ≈ 102,000 at radix 16
-/// (measured in BENCHMARKS.md, 2026-12-01). Radix 64 would scan 32 entries for 43 additions:
-/// by the same count no better, at twice the memory.
+/// per addition. Measured (callgrind, BENCHMARKS.md 2026-12-01): a term costs ≈ 124,000
+/// instructions, 52 additions of ≈ 1,790 and 52 scans of ≈ 430; the same tables in radix 16
+/// took 6 % more instructions per (64, 8) proof and verification. Radix 64 would scan 32
+/// entries (≈ 860) to save 9 additions (≈ 16,000): about even, at twice the memory.
 ///
 /// The terms to include are chosen by *public* indices (`mul(secretScalars:indices:)`), which is
 /// how the prover's inner-product rounds skip the half of the generators whose coefficient is
