@@ -150,26 +150,37 @@ public struct ConstantTimePointTables: Sendable {
     /// Memory held by the tables, in bytes.
     public var tableBytes: Int { tables.count * MemoryLayout<PackedAffineNiels>.stride }
 
-    /// Builds the tables (on every core: the points are public).
+    /// Builds the tables (on every core: the points are public). Each worker converts its points
+    /// 256 at a time (one batched inversion per 4,096 entries), so the extended-coordinate
+    /// intermediates (160 bytes per entry, more than the 96 of the result) never exist for more
+    /// than one batch at once.
     public init(points: [RistrettoPoint]) {
         pointCount = points.count
         let e = Self.entries
         let chunks = Parallel.map(count: points.count, minChunk: 256) { r -> [PackedAffineNiels] in
+            var out = [PackedAffineNiels]()
+            out.reserveCapacity(r.count * e)
             var ext = [EdwardsPoint]()
-            ext.reserveCapacity(r.count * e)
-            for i in r {
-                let p = points[i].ep
-                let pn = p.niels
-                var acc = p
-                ext.append(acc)
-                for _ in 1..<e {
-                    acc = (acc + pn).extended
+            ext.reserveCapacity(256 * e)
+            var lo = r.lowerBound
+            while lo < r.upperBound {
+                ext.removeAll(keepingCapacity: true)
+                for i in lo..<min(lo + 256, r.upperBound) {
+                    let p = points[i].ep
+                    let pn = p.niels
+                    var acc = p
                     ext.append(acc)
+                    for _ in 1..<e {
+                        acc = (acc + pn).extended
+                        ext.append(acc)
+                    }
                 }
+                for a in batchAffineNiels(ext) { out.append(PackedAffineNiels(a)) }
+                lo += 256
             }
-            return batchAffineNiels(ext).map(PackedAffineNiels.init)
+            return out
         }
-        tables = chunks.flatMap { $0 }
+        tables = chunks.count == 1 ? chunks[0] : chunks.flatMap { $0 }
     }
 
     /// Σ_j secretScalars[j]·P_j over the first `min(secretScalars.count, pointCount)` points,
