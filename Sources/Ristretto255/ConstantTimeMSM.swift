@@ -116,8 +116,8 @@ extension RistrettoPoint {
 /// generators G, H), for multiscalar multiplications with secret scalars.
 ///
 /// Each point P gets [P, 2P, …, 16P] as packed affine Niels entries (96 bytes each, 1,536 bytes
-/// per point), built once with one batched inversion, and the scalars are recoded in signed
-/// radix 32 (s = Σ_{i<52} dᵢ·32^i, dᵢ ∈ [−16, 16), `radix32Digits`). The secret-scalar
+/// per point), built once (batched inversions, 256 points at a time), and the scalars are
+/// recoded in signed radix 32 (s = Σ_{i<52} dᵢ·32^i, dᵢ ∈ [−16, 16), `radix32Digits`). The secret-scalar
 /// arithmetic is the blocked Straus of `ConstantTimeMSM` with 5 doublings between digit
 /// positions: every lookup reads all 16 entries of the point's table.
 ///
