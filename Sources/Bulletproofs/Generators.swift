@@ -83,7 +83,20 @@ final class GeneratorCache: @unchecked Sendable {
     static let defaultTableBudget = 96 << 20
     let tableBudget: Int
 
-    init(tableBudget: Int = GeneratorCache.defaultTableBudget) { self.tableBudget = tableBudget }
+    /// Memory the prover's constant-time generator tables may hold together (1,536 bytes per
+    /// generator, so 96 MiB serve 65,000 generators: the attestation benchmark's three shapes,
+    /// n·m = 16,384 + 4,096 + 512, take 64 MB). Beyond it the prover uses per-call
+    /// constant-time tables, which are slower but equally constant time.
+    static let defaultConstantTimeBudget = 96 << 20
+    let constantTimeBudget: Int
+    private var ctTables: [Int: ConstantTimePointTables] = [:]
+    private var ctTableBytes = 0
+
+    init(tableBudget: Int = GeneratorCache.defaultTableBudget,
+         constantTimeBudget: Int = GeneratorCache.defaultConstantTimeBudget) {
+        self.tableBudget = tableBudget
+        self.constantTimeBudget = constantTimeBudget
+    }
 
     /// Largest n·m served by interleaved (Straus) tables, `VartimePrecomputedMSM`: cheap to build
     /// and the fastest choice for small statements. Width-8 NAF tables (64 affine points, 7.5 KiB
@@ -100,8 +113,9 @@ final class GeneratorCache: @unchecked Sendable {
     static let maxFixedBase = 2048
 
     /// Precomputed tables over [G(n, m)…, H(n, m)…, B, B̃] for repeated variable-time
-    /// multiscalar multiplications (the verifier's equation, the prover's S and inner-product
-    /// rounds), or nil when none pays off.
+    /// multiscalar multiplications over public scalars (the verifier's equation), or nil when
+    /// none pays off. The prover never uses these: its scalars are secret
+    /// (`constantTimeTables`).
     ///
     /// Small statements (n·m ≤ `maxPrecomputed`) always get Straus tables. Medium ones
     /// (≤ `maxFixedBase`) get window-shifted tables from the *second* request for the same (n, m)
@@ -169,6 +183,35 @@ final class GeneratorCache: @unchecked Sendable {
         return t
     }
 
+    /// Constant-time tables over [G(n, m)…, H(n, m)…] for the prover's multiscalar
+    /// multiplications with secret scalars (the S commitment and the lazy inner-product rounds),
+    /// built at the first request for a shape; nil when they would push the process's
+    /// constant-time tables past `constantTimeBudget` (the prover then builds per-call tables).
+    ///
+    /// Unlike the verifier's tables these are built on first use: one proof of n·m bits makes
+    /// 2 + 2·`RangeProof.hybridLazyRounds` = 8 passes over the 2nm generators, and a per-call
+    /// table costs about as much to build as the cached one (7 additions per point), so the
+    /// cached build has paid for itself before the first proof ends. 1,536 bytes per generator:
+    /// 50 MB for n·m = 16,384.
+    func constantTimeTables(n: Int, m: Int) -> ConstantTimePointTables? {
+        guard n >= 1, m >= 1 else { return nil }
+        let key = (n << 32) | m
+        lock.lock()
+        if let t = ctTables[key] { lock.unlock(); return t }
+        let bytes = 2 * n * m * ConstantTimePointTables.bytesPerPoint
+        let fits = ctTableBytes + bytes <= constantTimeBudget
+        if fits { ctTableBytes += bytes }        // reserved now, so racing builders cannot overshoot
+        lock.unlock()
+        guard fits else { return nil }
+        let (g, h) = flattened(n: n, m: m)
+        let t = ConstantTimePointTables(points: g + h)
+        lock.lock()
+        defer { lock.unlock() }
+        if let existing = ctTables[key] { ctTableBytes -= bytes; return existing }
+        ctTables[key] = t
+        return t
+    }
+
     /// Party j's first `count` G and H generators (extends the cached chains when needed).
     func party(_ j: Int, count: Int) -> ([RistrettoPoint], [RistrettoPoint]) {
         lock.lock()
@@ -218,13 +261,15 @@ final class GeneratorCache: @unchecked Sendable {
 
 extension RangeProof {
     /// Builds the precomputed generator tables for proofs of `bitSize` bits over `aggregation`
-    /// values now, instead of at the second proof or verification of that shape in this process
-    /// (see `GeneratorCache.tables`). For long-running provers and verifiers that know their
+    /// values now: the verifier's variable-time tables, instead of at the second verification of
+    /// that shape in this process (see `GeneratorCache.tables`), and the prover's constant-time
+    /// ones (`GeneratorCache.constantTimeTables`), instead of at the first proof. For long-running provers and verifiers that know their
     /// statement shapes; a no-op for shapes above the table cap (n·m > 2048), which use Pippenger.
     /// Throws for a bit size or aggregation no proof can have.
     public static func prepareTables(bitSize: Int, aggregation: Int) throws(RangeProofError) {
         try checkBitSize(bitSize)
         try checkAggregation(aggregation)
         GeneratorCache.shared.prepare(n: bitSize, m: aggregation)
+        _ = GeneratorCache.shared.constantTimeTables(n: bitSize, m: aggregation)
     }
 }

@@ -90,13 +90,24 @@ public struct RangeProof: Sendable, Equatable {
     /// Proves that each value lies in [0, 2^bitSize), committing to it with the matching blinding.
     /// Returns the proof and the commitments' encodings (in order).
     ///
-    /// Side channels: the bits of the values enter only as 0/1 words used as masks (constant-time
-    /// point selection for A, scalars built arithmetically); commitments and the blinding terms
-    /// use constant-time fixed-base tables. S (over the uniformly random s_L, s_R) and the
-    /// inner-product rounds use variable-time multiscalar multiplication, as the reference crate
-    /// does for the inner product.
+    /// Side channels (SPEC §8.4): every group operation whose scalar depends on the values, the
+    /// blindings or the prover's random vectors is constant time — `SecretMSM` is the only way
+    /// this code multiplies a point by such a scalar. Variable-time arithmetic is used only where
+    /// every input is public: folding the generators with the Fiat–Shamir challenges
+    /// (`PublicFold`).
     public static func prove(values: [UInt64], blindings: [Scalar], bitSize n: Int,
                              transcript: inout Transcript) throws(RangeProofError) -> (proof: RangeProof, commitments: [[UInt8]]) {
+        try checkBitSize(n)
+        try checkAggregation(values.count)
+        return try prove(values: values, blindings: blindings, bitSize: n, transcript: &transcript,
+                         randomness: randomScalars(4 + 2 * n * values.count))
+    }
+
+    /// `prove` with the prover's randomness given: α, ρ, τ₁, τ₂, then s_L (n·m scalars), then s_R.
+    /// The proof is a deterministic function of (values, blindings, transcript, randomness), which
+    /// the tests use to compare this prover with a textbook variable-time one byte for byte.
+    static func prove(values: [UInt64], blindings: [Scalar], bitSize n: Int, transcript: inout Transcript,
+                      randomness rnd: [Scalar]) throws(RangeProofError) -> (proof: RangeProof, commitments: [[UInt8]]) {
         try checkBitSize(n)
         let m = values.count
         try checkAggregation(m)
@@ -106,9 +117,12 @@ public struct RangeProof: Sendable, Equatable {
                 throw .valueOutOfRange(index: i, bitSize: n)
             }
         }
+        let nm = n * m
+        precondition(rnd.count == 4 + 2 * nm, "4 + 2·n·m random scalars")
         let pc = PedersenGens.standard
         let gens = GeneratorCache.shared.flattened(n: n, m: m)
-        let nm = n * m
+        let ct = GeneratorCache.shared.constantTimeTables(n: n, m: m)
+        let secret = SecretMSM(G: gens.G, H: gens.H, tables: ct)
 
         var vPoints: [RistrettoPoint] = []
         vPoints.reserveCapacity(m)
@@ -117,7 +131,6 @@ public struct RangeProof: Sendable, Equatable {
         transcript.rangeproofDomainSep(n: n, m: m)
         for v in vEnc { transcript.appendMessage(label: "V", message: v) }
 
-        let rnd = randomScalars(4 + 2 * nm)
         let alpha = rnd[0], rho = rnd[1], tau1 = rnd[2], tau2 = rnd[3]
         let sL = Array(rnd[4..<(4 + nm)]), sR = Array(rnd[(4 + nm)..<(4 + 2 * nm)])
 
@@ -132,18 +145,17 @@ public struct RangeProof: Sendable, Equatable {
             }
         }
 
-        let table = GeneratorCache.shared.tables(n: n, m: m)
-        // A = α·B̃ + Σ_k (bit_k ? G_k : −H_k): a constant-time select per bit, then additions.
+        // A = α·B̃ + ⟨a_L, G⟩ + ⟨a_R, H⟩ = α·B̃ + Σ_k (bit_k ? G_k : −H_k), since a_L,k ∈ {0, 1}
+        // and a_R,k = a_L,k − 1: a masked select per bit (both candidates read), then an addition
+        // of whichever was selected — nm additions and no multiplication at all.
         var aSum = pc.blindingTable.mul(alpha)
         for k in 0..<nm {
             let bit = UInt64((values[k / n] >> UInt64(k % n)) & 1)
             aSum = aSum + RistrettoPoint.conditionalSelect(-gens.H[k], gens.G[k], choice: bit)
         }
         let A = aSum
-        // S = ρ·B̃ + ⟨s_L, G⟩ + ⟨s_R, H⟩ (s_L, s_R uniformly random; see the note above).
-        let sVec = table?.mul(staticScalars: sL + sR)
-            ?? RistrettoPoint.multiscalarMulVartime(sL + sR, gens.G + gens.H)
-        let S = pc.blindingTable.mul(rho) + sVec
+        // S = ρ·B̃ + ⟨s_L, G⟩ + ⟨s_R, H⟩: s_L, s_R are secret (they mask the bits in l(x), r(x)).
+        let S = pc.blindingTable.mul(rho) + secret.generators(sL + sR)
         let asEnc = RistrettoPoint.compressBatch([A, S])
         transcript.appendMessage(label: "A", message: asEnc[0])
         transcript.appendMessage(label: "S", message: asEnc[1])
@@ -169,6 +181,7 @@ public struct RangeProof: Sendable, Equatable {
             }
             zj2 = zj2 * z
         }
+        // T_i = t_i·B + τ_i·B̃ on the constant-time fixed-base tables.
         let T1 = pc.commit(value: t1, blinding: tau1)
         let T2 = pc.commit(value: t2, blinding: tau2)
         let tEnc = RistrettoPoint.compressBatch([T1, T2])
@@ -194,12 +207,8 @@ public struct RangeProof: Sendable, Equatable {
         transcript.appendScalar(label: "e_blinding", eBlinding)
         let w = transcript.challengeScalar(label: "w")
 
-        // Small statements with Straus tables never fold a point (every round is a table MSM);
-        // otherwise the first rounds run lazily (on the window-shifted tables when they exist)
-        // and the rest fold.
-        let lazyRounds = nm <= GeneratorCache.maxPrecomputed && table != nil ? Int.max : hybridLazyRounds
-        let ipp = innerProductProveHybrid(transcript: &transcript, w: w, yInv: y.inverse(), G: gens.G, H: gens.H,
-                                          table: table, lazyRounds: lazyRounds, a: lVec, b: rVec)
+        let ipp = innerProductProveHybrid(transcript: &transcript, w: w, yInv: y.inverse(), secret: secret,
+                                          lazyRounds: hybridLazyRounds, a: lVec, b: rVec)
         var out: [UInt8] = []
         out.reserveCapacity(32 * (9 + 2 * ipp.L.count))
         out += asEnc[0]; out += asEnc[1]; out += tEnc[0]; out += tEnc[1]
@@ -214,6 +223,11 @@ public struct RangeProof: Sendable, Equatable {
     ///   L = ⟨a_lo, G_hi⟩ + ⟨b_hi, H'_lo⟩ + ⟨a_lo, b_hi⟩·Q,  R = ⟨a_hi, G_lo⟩ + ⟨b_lo, H'_hi⟩ + ⟨a_hi, b_lo⟩·Q,
     /// gets u and folds a' = u·a_lo + u⁻¹·a_hi, b' = u⁻¹·b_lo + u·b_hi, G' = u⁻¹·G_lo + u·G_hi,
     /// H' = u·H'_lo + u⁻¹·H'_hi.
+    ///
+    /// a and b are secret (they are l(x), r(x) and their folds), so L and R are constant-time
+    /// multiscalar multiplications (`SecretMSM.points`, per-call tables: the folded generators are
+    /// new points every round) plus ⟨·,·⟩·w·B on the fixed-base table. The generators and the
+    /// challenges are public, so the fold itself is variable time (`PublicFold`).
     ///
     /// Folding costs one variable-base multiplication per point instead of two: we keep
     /// G_k = c_G·Ĝ_k and H'_k = c_H·y^(−k)·Ĥ_k with scalar factors c_G, c_H, so
@@ -231,10 +245,9 @@ public struct RangeProof: Sendable, Equatable {
         for i in 1..<max(size, 1) { yInvPow[i] = yInvM(yInvPow[i - 1]) }
         var a = aIn, b = bIn, gHat = G, hHat = H
         var cG = Scalar.one, cH = Scalar.one
-        let basePoint = RistrettoPoint.generator
         var ls: [[UInt8]] = [], rs: [[UInt8]] = []
         var scal = [Scalar](), pts = [RistrettoPoint]()
-        scal.reserveCapacity(size + 1); pts.reserveCapacity(size + 1)
+        scal.reserveCapacity(size); pts.reserveCapacity(size)
         while size > 1 {
             let h = size / 2
             let (cL, cR) = IPARound.crossTerms(a, b, half: h)
@@ -242,35 +255,17 @@ public struct RangeProof: Sendable, Equatable {
             scal.removeAll(keepingCapacity: true); pts.removeAll(keepingCapacity: true)
             for i in 0..<h { scal.append(a[i] * cG); pts.append(gHat[h + i]) }
             for i in 0..<h { scal.append(b[h + i] * (cH * yInvPow[i])); pts.append(hHat[i]) }
-            scal.append(cL * w); pts.append(basePoint)
-            let lPoint = RistrettoPoint.multiscalarMulVartime(scal, pts)
+            let lPoint = SecretMSM.points(scal, pts) + SecretMSM.basepoint(cL * w)
 
             scal.removeAll(keepingCapacity: true); pts.removeAll(keepingCapacity: true)
             for i in 0..<h { scal.append(a[h + i] * cG); pts.append(gHat[i]) }
             for i in 0..<h { scal.append(b[i] * (cH * yInvPow[h + i])); pts.append(hHat[h + i]) }
-            scal.append(cR * w); pts.append(basePoint)
-            let rPoint = RistrettoPoint.multiscalarMulVartime(scal, pts)
+            let rPoint = SecretMSM.points(scal, pts) + SecretMSM.basepoint(cR * w)
 
             let (u, uInv) = IPARound.send(lPoint, rPoint, transcript: &transcript, ls: &ls, rs: &rs)
             IPARound.foldScalars(&a, &b, half: h, u: u, uInv: uInv)
             if h > 1 {
-                let u2 = u * u
-                let hFactor = uInv * uInv * yInvPow[h]
-                // Public points and public challenges: the fold is split over worker threads
-                // (Parallel); chunk results are concatenated in order, so the bytes never depend
-                // on the thread count.
-                let g0 = gHat, h0 = hHat
-                let chunks = Parallel.map(count: h, minChunk: 64) { r -> ([RistrettoPoint], [RistrettoPoint]) in
-                    var g: [RistrettoPoint] = [], hh: [RistrettoPoint] = []
-                    g.reserveCapacity(r.count); hh.reserveCapacity(r.count)
-                    for i in r {
-                        g.append(g0[i] + g0[h + i].mulVartime(u2))
-                        hh.append(h0[i] + h0[h + i].mulVartime(hFactor))
-                    }
-                    return (g, hh)
-                }
-                gHat = chunks.flatMap(\.0)
-                hHat = chunks.flatMap(\.1)
+                (gHat, hHat) = PublicFold.halve(gHat, hHat, gFactor: u * u, hFactor: uInv * uInv * yInvPow[h])
                 cG = cG * uInv
                 cH = cH * u
             }
@@ -280,28 +275,35 @@ public struct RangeProof: Sendable, Equatable {
     }
 
     /// Number of leading rounds the hybrid prover runs without folding points.
+    ///
+    /// Cost per N = n·m, in instructions: measured (callgrind, BENCHMARKS.md 2026-12-01) a
+    /// constant-time table term ≈ 124 k and an 8-term public fold ≈ 1.25 M per folded point;
+    /// estimated from those, a 4- or 16-term fold ≈ 0.8 M or 2.15 M (256 doublings ≈ 0.35 M
+    /// plus ≈ 110 k per term) and an explicit round ≈ 770 k per point of its size s (2s
+    /// constant-time terms on per-call tables, s folding multiplications). A lazy round is 2N table terms,
+    /// ≈ 248 k·N; after r lazy rounds the fold costs (2N/2^r)·fold(2^r) and the explicit rounds
+    /// ≈ 1,540 k·N/2^r. Totals per N: 1,281 k at r = 2, 1,248 k at r = 3, 1,357 k at r = 4, so
+    /// three lazy rounds for every size (as the variable-time prover did above n·m = 128).
+    /// Measured the same way, r = 3 beats r = 2 by 3 % and r = 4 by 6–7 % at (32, 1), (64, 8)
+    /// and (32, 512).
     static let hybridLazyRounds = 3
 
-    /// The inner-product prover for large statements: the first `lazyRounds` rounds run without
-    /// folding any point, then the generators are folded 2^r-to-1 in one step, and the remaining
-    /// rounds fold explicitly (`innerProductProve`). Same transcript, same proof bytes
-    /// distribution: only the order of the work differs.
+    /// The inner-product prover: the first `lazyRounds` rounds run without folding any point,
+    /// then the generators are folded 2^r-to-1 in one step, and the remaining rounds fold
+    /// explicitly (`innerProductProve`). Same transcript and proof bytes as the textbook prover:
+    /// only the order of the work differs.
     ///
-    /// Why: folding is the prover's main cost. Folding explicitly, round 1 alone costs N
-    /// variable-base multiplications (N/2 for G, N/2 for H), round 2 N/2, round 3 N/4. After r
-    /// rounds each folded generator is a fixed combination of 2^r original ones,
+    /// Why: after r rounds each folded generator is a fixed combination of 2^r original ones,
     ///   G^(r)_t = Σ_k coefG[t + k·N_r]·G[t + k·N_r]   (N_r = N/2^r),
     /// where coefG picks up u⁻¹ or u per round (low or high half) and coefH starts at y^(−i).
-    /// So a lazy round's L and R are multiscalar multiplications over the *original* generators
-    /// (N non-zero terms each): on precomputed tables when `table` is given, else Pippenger.
-    /// Computing each G^(r)_t as one 2^r-term Straus multiscalar multiplication then shares the
-    /// ~256 doublings among 2^r points: for r = 3, N/4 such 8-term MSMs (G and H) cost about as
-    /// much as 0.55·N single multiplications, against 1.75·N for three explicit rounds; the
-    /// trade wins ~30 % of the whole proof at n·m = 16,384. With `lazyRounds` ≥ log2(N) no point
-    /// is ever folded (small statements with Straus tables: every round is a cheap table MSM).
+    /// So a lazy round's L and R are multiscalar multiplications over the *original* generators,
+    /// N terms each, with secret scalars a_t·coefG[i], b_t·coefH[i]: constant-time on the
+    /// precomputed generator tables, choosing the N terms by public index (which half of its
+    /// block of `size` a generator sits in), so no scalar is ever tested for zero. Computing each
+    /// G^(r)_t as one 2^r-term multiscalar multiplication over public points and challenges
+    /// (`PublicFold.combine`) then shares the doublings among 2^r points.
     static func innerProductProveHybrid(transcript: inout Transcript, w: Scalar, yInv: Scalar,
-                                        G: [RistrettoPoint], H: [RistrettoPoint],
-                                        table: (any StaticPointsMSM)?, lazyRounds: Int,
+                                        secret: SecretMSM, lazyRounds: Int,
                                         a aIn: [Scalar], b bIn: [Scalar])
         -> (L: [[UInt8]], R: [[UInt8]], a: Scalar, b: Scalar) {
         let n = aIn.count
@@ -313,38 +315,31 @@ public struct RangeProof: Sendable, Equatable {
         let yInvM = ScalarMultiplier(yInv)
         for i in 1..<max(n, 1) { coefH[i] = yInvM(coefH[i - 1]) }
         var ls: [[UInt8]] = [], rs: [[UInt8]] = []
-        let basePoint = RistrettoPoint.generator
-        // Table layout [G…, H…, B, B̃]: scalars for G_i at i, for H_i at n + i, for B at 2n.
-        var lSc = [Scalar](repeating: .zero, count: 2 * n + 1)
-        var rSc = [Scalar](repeating: .zero, count: 2 * n + 1)
-        let allPoints = table == nil && n > 1 ? G + H + [basePoint] : []
+        // Terms of L and R over [G…, H…]: index i for G_i, n + i for H_i. Each round takes N of
+        // the 2N generators into L and the other N into R.
+        var lSc = [Scalar](repeating: .zero, count: n), rSc = [Scalar](repeating: .zero, count: n)
+        var lIx = [Int32](repeating: 0, count: n), rIx = [Int32](repeating: 0, count: n)
         var round = 0
         while size > 1 && round < lazyRounds {
             let h = size / 2
             let mask = size - 1
             let (cL, cR) = IPARound.crossTerms(a, b, half: h)
             // L = ⟨a_lo, G_hi⟩ + ⟨b_hi, H'_lo⟩ + c_L·w·B over the originals: G_i with i mod size in
-            // the high half, H_i with i mod size in the low half; R the other way round.
+            // the high half, H_i with i mod size in the low half; R the other way round. The
+            // branch is on the public index i, never on a scalar.
+            var lk = 0, rk = 0
             for i in 0..<n {
                 let t = i & mask
                 if t >= h {
-                    lSc[i] = a[t - h] * coefG[i]; rSc[i] = .zero
-                    lSc[n + i] = .zero; rSc[n + i] = b[t - h] * coefH[i]
+                    lSc[lk] = a[t - h] * coefG[i]; lIx[lk] = Int32(i); lk += 1
+                    rSc[rk] = b[t - h] * coefH[i]; rIx[rk] = Int32(n + i); rk += 1
                 } else {
-                    lSc[i] = .zero; rSc[i] = a[h + t] * coefG[i]
-                    lSc[n + i] = b[h + t] * coefH[i]; rSc[n + i] = .zero
+                    rSc[rk] = a[h + t] * coefG[i]; rIx[rk] = Int32(i); rk += 1
+                    lSc[lk] = b[h + t] * coefH[i]; lIx[lk] = Int32(n + i); lk += 1
                 }
             }
-            lSc[2 * n] = cL * w
-            rSc[2 * n] = cR * w
-            let lPoint: RistrettoPoint, rPoint: RistrettoPoint
-            if let table {
-                lPoint = table.mul(staticScalars: lSc)
-                rPoint = table.mul(staticScalars: rSc)
-            } else {
-                lPoint = IPARound.msmSkippingZeros(lSc, allPoints)
-                rPoint = IPARound.msmSkippingZeros(rSc, allPoints)
-            }
+            let lPoint = secret.generators(lSc, indices: lIx) + SecretMSM.basepoint(cL * w)
+            let rPoint = secret.generators(rSc, indices: rIx) + SecretMSM.basepoint(cR * w)
             let (u, uInv) = IPARound.send(lPoint, rPoint, transcript: &transcript, ls: &ls, rs: &rs)
             IPARound.foldScalars(&a, &b, half: h, u: u, uInv: uInv)
             if h > 1 {
@@ -359,41 +354,96 @@ public struct RangeProof: Sendable, Equatable {
         }
         if size == 1 { return (ls, rs, a[0], b[0]) }
         // Fold 2^round originals into each of the `size` current generators at once.
-        let span = n / size
-        let cg = coefG, ch = coefH, folded = size
-        let parts = Parallel.map(count: folded, minChunk: 64) { r -> ([RistrettoPoint], [RistrettoPoint]) in
-            var gs: [RistrettoPoint] = [], hs: [RistrettoPoint] = []
-            gs.reserveCapacity(r.count); hs.reserveCapacity(r.count)
-            var sc = [Scalar](repeating: .zero, count: span), pt = [RistrettoPoint](repeating: .identity, count: span)
-            for t in r {
-                for k in 0..<span { sc[k] = cg[t + k * folded]; pt[k] = G[t + k * folded] }
-                gs.append(RistrettoPoint.multiscalarMulVartime(sc, pt))
-                for k in 0..<span { sc[k] = ch[t + k * folded]; pt[k] = H[t + k * folded] }
-                hs.append(RistrettoPoint.multiscalarMulVartime(sc, pt))
-            }
-            return (gs, hs)
-        }
+        let (g, h) = PublicFold.combine(secret.G, secret.H, coefG: coefG, coefH: coefH, into: size)
         // The y^(−i) weights are inside the folded H already, so the rest runs with y⁻¹ = 1.
-        let rest = innerProductProve(transcript: &transcript, w: w, yInv: .one,
-                                     G: parts.flatMap(\.0), H: parts.flatMap(\.1),
+        let rest = innerProductProve(transcript: &transcript, w: w, yInv: .one, G: g, H: h,
                                      a: Array(a[0..<size]), b: Array(b[0..<size]), domainSeparate: false)
         return (ls + rest.L, rs + rest.R, rest.a, rest.b)
     }
 }
 
-/// The steps every inner-product round shares, whichever way its L and R were computed.
-enum IPARound {
-    /// Σ scalars[i]·points[i] over the non-zero scalars only (a lazy round's L or R without
-    /// tables has half its scalars zero; Pippenger would still normalise their points).
-    static func msmSkippingZeros(_ scalars: [Scalar], _ points: [RistrettoPoint]) -> RistrettoPoint {
-        var sc: [Scalar] = [], pt: [RistrettoPoint] = []
-        sc.reserveCapacity(scalars.count / 2 + 1); pt.reserveCapacity(scalars.count / 2 + 1)
-        for i in 0..<min(scalars.count, points.count) where !scalars[i].isZero {
-            sc.append(scalars[i]); pt.append(points[i])
-        }
-        return RistrettoPoint.multiscalarMulVartime(sc, pt)
+/// Every multiplication of a point by a secret-derived scalar in the prover goes through here,
+/// and everything here is constant time in the scalars (SPEC §8.4): the generator tables
+/// (`ConstantTimePointTables`), per-call Straus (`RistrettoPoint.multiscalarMul`) and the
+/// fixed-base table of B. Nothing in this type may call a variable-time routine; a test checks
+/// that by reading this file.
+struct SecretMSM {
+    /// The statement's generators G(n, m), H(n, m).
+    let G: [RistrettoPoint], H: [RistrettoPoint]
+    /// Constant-time tables over [G…, H…], or nil when they would exceed the cache budget.
+    let tables: ConstantTimePointTables?
+
+    /// Σ_k scalars[k]·[G…, H…][k] (the S commitment: scalars s_L ‖ s_R).
+    func generators(_ scalars: [Scalar]) -> RistrettoPoint {
+        if let tables { return tables.mul(secretScalars: scalars) }
+        return RistrettoPoint.multiscalarMul(scalars, G + H)
     }
 
+    /// Σ_j scalars[j]·[G…, H…][indices[j]], the indices public.
+    func generators(_ scalars: [Scalar], indices: [Int32]) -> RistrettoPoint {
+        if let tables { return tables.mul(secretScalars: scalars, indices: indices) }
+        let n = G.count
+        let points = indices.map { i in Int(i) < n ? G[Int(i)] : H[Int(i) - n] }
+        return RistrettoPoint.multiscalarMul(scalars, points)
+    }
+
+    /// Σ scalars[j]·points[j] for points without tables (the folded generators).
+    static func points(_ scalars: [Scalar], _ points: [RistrettoPoint]) -> RistrettoPoint {
+        RistrettoPoint.multiscalarMul(scalars, points)
+    }
+
+    /// s·B on the constant-time fixed-base table.
+    static func basepoint(_ s: Scalar) -> RistrettoPoint {
+        FixedBaseTable.generatorTable.mul(s)
+    }
+}
+
+/// The prover's only variable-time point arithmetic: folding the *public* generators with the
+/// *public* Fiat–Shamir challenges and powers of y⁻¹. No scalar here depends on a value, a
+/// blinding or the prover's randomness.
+enum PublicFold {
+    /// Ĝ'_i = Ĝ_i + gFactor·Ĝ_(h+i) and Ĥ'_i = Ĥ_i + hFactor·Ĥ_(h+i) for i < h = count/2.
+    /// Split over worker threads (Parallel); chunk results are concatenated in order, so the
+    /// bytes never depend on the thread count.
+    static func halve(_ g0: [RistrettoPoint], _ h0: [RistrettoPoint], gFactor: Scalar, hFactor: Scalar)
+        -> ([RistrettoPoint], [RistrettoPoint]) {
+        let h = g0.count / 2
+        let chunks = Parallel.map(count: h, minChunk: 64) { r -> ([RistrettoPoint], [RistrettoPoint]) in
+            var g: [RistrettoPoint] = [], hh: [RistrettoPoint] = []
+            g.reserveCapacity(r.count); hh.reserveCapacity(r.count)
+            for i in r {
+                g.append(g0[i] + g0[h + i].mulVartime(gFactor))
+                hh.append(h0[i] + h0[h + i].mulVartime(hFactor))
+            }
+            return (g, hh)
+        }
+        return (chunks.flatMap(\.0), chunks.flatMap(\.1))
+    }
+
+    /// G^(r)_t = Σ_k coefG[t + k·size]·G[t + k·size] and likewise for H, t < size: each a
+    /// 2^r-term variable-time multiscalar multiplication (coefficients are products of
+    /// challenges and powers of y⁻¹).
+    static func combine(_ G: [RistrettoPoint], _ H: [RistrettoPoint], coefG: [Scalar], coefH: [Scalar],
+                        into size: Int) -> ([RistrettoPoint], [RistrettoPoint]) {
+        let span = G.count / size
+        let parts = Parallel.map(count: size, minChunk: 64) { r -> ([RistrettoPoint], [RistrettoPoint]) in
+            var gs: [RistrettoPoint] = [], hs: [RistrettoPoint] = []
+            gs.reserveCapacity(r.count); hs.reserveCapacity(r.count)
+            var sc = [Scalar](repeating: .zero, count: span), pt = [RistrettoPoint](repeating: .identity, count: span)
+            for t in r {
+                for k in 0..<span { sc[k] = coefG[t + k * size]; pt[k] = G[t + k * size] }
+                gs.append(RistrettoPoint.multiscalarMulVartime(sc, pt))
+                for k in 0..<span { sc[k] = coefH[t + k * size]; pt[k] = H[t + k * size] }
+                hs.append(RistrettoPoint.multiscalarMulVartime(sc, pt))
+            }
+            return (gs, hs)
+        }
+        return (parts.flatMap(\.0), parts.flatMap(\.1))
+    }
+}
+
+/// The steps every inner-product round shares, whichever way its L and R were computed.
+enum IPARound {
     /// ⟨a_lo, b_hi⟩ and ⟨a_hi, b_lo⟩ for the current length 2·half.
     static func crossTerms(_ a: [Scalar], _ b: [Scalar], half h: Int) -> (Scalar, Scalar) {
         var cL = Scalar.zero, cR = Scalar.zero

@@ -23,7 +23,8 @@
 /// repeatedly (`GeneratorCache` in Bulletproofs builds one at the second use of a statement shape).
 ///
 /// Variable time: digits, branches and bucket indices depend on the scalars, so this is for public
-/// data only (verification equations; the prover's commitments to public-coin combinations).
+/// data only (verification equations). The Bulletproofs prover, whose scalars are secret, uses
+/// `ConstantTimePointTables` instead.
 public struct VartimeFixedBaseMSM: StaticPointsMSM {
     /// Digit width c.
     public let window: Int

@@ -45,21 +45,25 @@ final class RangeProofTests: XCTestCase {
         XCTAssertThrowsError(try check(p, c2, n: 64))
     }
 
-    /// The three MSM paths agree on a medium statement (n·m = 1024): the first proof of a shape
-    /// in a process uses Pippenger, its verification (the second request) builds the
-    /// window-shifted tables, and from then on proving and verifying use them. Proofs made either
-    /// way verify both ways (batch verification always runs Pippenger), and a wrong statement
-    /// is still rejected on the table path.
+    /// The verifier's MSM paths agree on a medium statement (n·m = 1024): the first
+    /// verification of a shape in a process uses Pippenger, the second request builds the
+    /// window-shifted tables, and from then on verifying uses them. The prover never requests
+    /// these variable-time tables (its scalars are secret; it has constant-time tables of its
+    /// own). Proofs verify both ways (batch verification always runs Pippenger), and a wrong
+    /// statement is still rejected on the table path.
     func testWindowShiftedTablePaths() throws {
         let n = 16, m = 64
         XCTAssertFalse(GeneratorCache.shared.hasTables(n: n, m: m), "shape must be unused by other tests")
         let v1 = (0..<m).map { _ in UInt64.random(in: 0...0xffff) }
-        let (p1, c1) = try makeProof(v1, n: n)                     // Pippenger
+        let (p1, c1) = try makeProof(v1, n: n)
         XCTAssertFalse(GeneratorCache.shared.hasTables(n: n, m: m))
-        XCTAssertNoThrow(try check(p1, c1, n: n))                  // builds and uses the tables
+        XCTAssertNoThrow(try check(p1, c1, n: n))                  // first request: Pippenger
+        XCTAssertFalse(GeneratorCache.shared.hasTables(n: n, m: m))
+        let (p2, c2) = try makeProof(v1.reversed(), n: n)
+        XCTAssertFalse(GeneratorCache.shared.hasTables(n: n, m: m), "the prover requests no variable-time tables")
+        XCTAssertNoThrow(try check(p2, c2, n: n))                  // second request: builds and uses the tables
         XCTAssertTrue(GeneratorCache.shared.hasTables(n: n, m: m))
-        let (p2, c2) = try makeProof(v1.reversed(), n: n)           // tables
-        XCTAssertNoThrow(try check(p2, c2, n: n))
+        XCTAssertNoThrow(try check(p1, c1, n: n))
         XCTAssertThrowsError(try check(p2, c1, n: n))
         XCTAssertThrowsError(try check(p1, c1, n: n, label: "other"))
         let items = try [(p1, c1), (p2, c2)].map { p, c in

@@ -8,7 +8,8 @@ import SystemCrypto
 /// and batch verification of 64 single 64-bit proofs next to 64 separate verifications (the ratio
 /// is the figure of merit). Generator chains and precomputed tables are built before timing
 /// (a long-running prover or verifier builds them once); `rangeproof.tables` times that build
-/// on its own for the shapes whose tables are window-shifted (n·m in 129…2048).
+/// on its own for the shapes whose tables are window-shifted (n·m in 129…2048), and
+/// `rangeproof.ct_tables` the prover's constant-time generator tables.
 func rangeProofBenchmarks(reps: Int, shapes: [(Int, Int)]? = nil, only: String? = nil) -> [BenchRecord] {
     func want(_ name: String) -> Bool { benchSelects(only, name) }
     var out = [BenchRecord]()
@@ -29,6 +30,14 @@ func rangeProofBenchmarks(reps: Int, shapes: [(Int, Int)]? = nil, only: String? 
             if want("rangeproof.tables") { out.append(benchMeasure(name: "rangeproof.tables", n: n, m: m, reps: min(r, 3)) {
                 _ = VartimeFixedBaseMSM(points: points)
             }) }
+        }
+        if want("rangeproof.ct_tables") {
+            // The prover's constant-time tables over [G, H] (built once per shape and process).
+            let gens = BulletproofGens(gensCapacity: n, partyCapacity: m)
+            let points = gens.G.flatMap { $0 } + gens.H.flatMap { $0 }
+            out.append(benchMeasure(name: "rangeproof.ct_tables", n: n, m: m, reps: min(r, 3)) {
+                _ = ConstantTimePointTables(points: points)
+            })
         }
         try? RangeProof.prepareTables(bitSize: n, aggregation: m)   // shapes are validated by the caller
         var made: (proof: RangeProof, commitments: [[UInt8]])? = nil
