@@ -23,41 +23,16 @@ final class CLIHardeningTests: XCTestCase {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
-    func binary() throws -> URL {
-        let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-                          Bundle.main.bundleURL.deletingLastPathComponent(),
-                          Bundle(for: CLIHardeningTests.self).bundleURL.deletingLastPathComponent()]
-            .map { $0.appendingPathComponent("riskattest") }
-        guard let bin = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("riskattest binary not built next to the tests (\(candidates.map(\.path)))")
-        }
-        return bin
-    }
+    func binary() throws -> URL { try EndToEnd.binary() }
 
     func run(_ args: [String]) throws -> Run {
         let p = Process()
         p.executableURL = try binary()
         p.arguments = args
         p.currentDirectoryURL = Self.root
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        // Read both pipes concurrently so that neither can fill up and block the child.
-        let errBox = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errBox.data = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: [UInt8](o), stderr: [UInt8](errBox.data))
+        let r = try EndToEnd.runToEnd(p)
+        return Run(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
-
-    final class Box: @unchecked Sendable { var data = Data() }
 
     /// Runs and checks the exit status, reporting both streams when it differs.
     @discardableResult

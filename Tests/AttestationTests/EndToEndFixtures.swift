@@ -150,12 +150,18 @@ enum EndToEnd {
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             p.arguments = [executable] + args
         }
+        let r = try runToEnd(p)
+        return (r.status, String(decoding: r.stdout, as: UTF8.self), String(decoding: r.stderr, as: UTF8.self))
+    }
+
+    /// Starts `p` with stdin from /dev/null and reads stdout and stderr concurrently (so that
+    /// neither pipe can fill up and block the child) until it exits.
+    static func runToEnd(_ p: Process) throws -> (status: Int32, stdout: [UInt8], stderr: [UInt8]) {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
         try p.run()
-        // Read both pipes concurrently so neither can fill up and block the child.
         final class Box: @unchecked Sendable { var data = Data() }
         let errBox = Box()
         let group = DispatchGroup()
@@ -167,8 +173,21 @@ enum EndToEnd {
         let o = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: errBox.data, as: UTF8.self))
+        return (p.terminationStatus, [UInt8](o), [UInt8](errBox.data))
     }
+
+    /// The `riskattest` executable that `swift build --build-tests` puts next to the test bundle.
+    static func binary() throws -> URL {
+        let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+                          Bundle.main.bundleURL.deletingLastPathComponent(),
+                          Bundle(for: BundleAnchor.self).bundleURL.deletingLastPathComponent()]
+            .map { $0.appendingPathComponent("riskattest") }
+        guard let bin = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw XCTSkip("riskattest binary not built next to the tests (\(candidates.map(\.path)))")
+        }
+        return bin
+    }
+    private final class BundleAnchor {}
 
     /// `openssl pkeyutl -verify -rawin` on an Ed25519 signature: true when OpenSSL accepts it.
     static func opensslVerifies(message: [UInt8], signature: [UInt8], publicKeyPEM: String, in dir: URL) throws -> Bool {

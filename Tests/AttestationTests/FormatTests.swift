@@ -224,25 +224,23 @@ final class FormatTests: XCTestCase {
         }
         // Constraint count 5 needs a slack proof over m = 16 (two limbs each); the proof has m = 8.
         let b = try F.attestation().body
-        XCTAssertThrowsError(try AttestationBody(
-            circuitName: b.circuitName, circuitVersion: b.circuitVersion, circuitHash: b.circuitHash, parameters: b.parameters,
-            snapshotID: b.snapshotID, snapshotHash: b.snapshotHash, proverKey: b.proverKey, createdAt: b.createdAt,
-            expiresAt: b.expiresAt, nonce: b.nonce, witnessBits: b.witnessBits, scales: b.scales,
-            instrumentCommitments: b.instrumentCommitments, collateralCommitments: b.collateralCommitments,
-            auxiliaryMembers: b.auxiliaryMembers, bookRoot: b.bookRoot, constraintCount: 5,
-            slackHighCommitments: try (1...5).map { try F.commitment($0) }, rangeProofs: b.rangeProofs)) {
+        func body(constraints: Int, highs: Int) throws -> AttestationBody {
+            try AttestationBody(
+                circuitName: b.circuitName, circuitVersion: b.circuitVersion, circuitHash: b.circuitHash, parameters: b.parameters,
+                snapshotID: b.snapshotID, snapshotHash: b.snapshotHash, proverKey: b.proverKey, createdAt: b.createdAt,
+                expiresAt: b.expiresAt, nonce: b.nonce, witnessBits: b.witnessBits, scales: b.scales,
+                instrumentCommitments: b.instrumentCommitments, collateralCommitments: b.collateralCommitments,
+                auxiliaryMembers: b.auxiliaryMembers, bookRoot: b.bookRoot, constraintCount: constraints,
+                slackHighCommitments: try (1...highs).map { try F.commitment($0) }, rangeProofs: b.rangeProofs)
+        }
+        XCTAssertThrowsError(try body(constraints: 5, highs: 5)) {
             guard case .invalidProof(field: "rangeProofs[constraint slacks]", _)? = $0 as? AttestationFormatError else { return XCTFail("\($0)") }
         }
         // One high-limb commitment per constraint, no more, no fewer.
-        XCTAssertThrowsError(try AttestationBody(
-            circuitName: b.circuitName, circuitVersion: b.circuitVersion, circuitHash: b.circuitHash, parameters: b.parameters,
-            snapshotID: b.snapshotID, snapshotHash: b.snapshotHash, proverKey: b.proverKey, createdAt: b.createdAt,
-            expiresAt: b.expiresAt, nonce: b.nonce, witnessBits: b.witnessBits, scales: b.scales,
-            instrumentCommitments: b.instrumentCommitments, collateralCommitments: b.collateralCommitments,
-            auxiliaryMembers: b.auxiliaryMembers, bookRoot: b.bookRoot, constraintCount: 3,
-            slackHighCommitments: try (1...2).map { try F.commitment($0) }, rangeProofs: b.rangeProofs)) {
+        XCTAssertThrowsError(try body(constraints: 3, highs: 2)) {
             guard case .countOutOfRange(field: "slackHighCommitments", _, _)? = $0 as? AttestationFormatError else { return XCTFail("\($0)") }
         }
+        XCTAssertNoThrow(try body(constraints: 3, highs: 3))
     }
 
     func testCanonicalDecimal() {

@@ -11,7 +11,7 @@ final class MetricsCLITests: XCTestCase {
     func check(portfolio: String, golden: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let root = EndToEnd.root
         let p = Process()
-        p.executableURL = try ProvePairCLITests.binary()
+        p.executableURL = try EndToEnd.binary()
         p.arguments = ["metrics", "--portfolio", portfolio, "--market", root.appendingPathComponent("Examples/market.json").path]
         let out = Pipe()
         p.standardOutput = out

@@ -12,16 +12,7 @@ import Darwin
 /// it is killed with SIGKILL at random instants and the pair left on disk is inspected each time.
 /// `swift build --build-tests` builds the executable next to the test bundle.
 final class ProvePairCLITests: XCTestCase {
-    static func binary() throws -> URL {
-        let candidates = [URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-                          Bundle.main.bundleURL.deletingLastPathComponent(),
-                          Bundle(for: ProvePairCLITests.self).bundleURL.deletingLastPathComponent()]
-            .map { $0.appendingPathComponent("riskattest") }
-        guard let bin = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("riskattest binary not built next to the tests (\(candidates.map(\.path)))")
-        }
-        return bin
-    }
+    static func binary() throws -> URL { try EndToEnd.binary() }
 
     struct Run { var status: Int32; var signaled: Bool; var stderr: String }
 
