@@ -29,8 +29,7 @@ enum BookRecords {
                 units = x                               // already 10^-8
             default:
                 kind = .auxiliary; id = aux[k - market.instruments.count - market.collateral.count].label; d = []
-                let digits = layout.unitDigits(of: k)
-                units = digits <= 8 ? x : x / 100       // margin witnesses are at 10^-10 quote
+                units = x                               // auxiliary records carry x in the member's own unit
             }
             out.append(try PositionRecord(kind: kind, memberID: id, quantityUnits: units, plus: witness.plus[k],
                                           minus: witness.minus[k], blindingPlus: rPlus[k], blindingMinus: rMinus[k],

@@ -22,7 +22,7 @@ public enum WitnessError: Error, Equatable, CustomStringConvertible {
             return "instrument \(i): the net quantity has more than 4 decimal places; attestation quantities are multiples of 0.0001 contract"
         case .quantityTooLarge(let i, let bits):
             return "instrument \(i): the net quantity does not fit the \(bits)-bit witness range (try --witness-bits 64)"
-        case .balanceOutOfRange(let m): return "\(m): out of the 63-bit fixed-point range (|x| < 2^63 units of 10^-8, about 9.2·10^10)"
+        case .balanceOutOfRange(let m): return "\(m): out of the attestation's range (balances and settlement below 9.2·10^18 units, margin witnesses below 9.2·10^14 quote)"
         case .constraintViolated(let line, let text, let shortfall):
             return "constraint violated (line \(line)): \(text) — short by \(shortfall)"
         case .slackOutOfRange(let line, let text):
@@ -86,22 +86,34 @@ public struct Witness: Sendable {
             }
             values[i] = q
         }
+        // Balances (10⁻⁸ units, 128 bits) are held as a fraction below one unit in the base
+        // member and whole units in its companion (SPEC §14.1): x = frac + 10⁸·whole, both with
+        // the sign of x, each far inside 63 bits for any balance up to 9.2·10¹⁸ units.
+        var companion = [Int: Int]()
+        for (k, role) in layout.roles.enumerated() { if case .wholeUnits(let b) = role { companion[b] = k } }
+        func put(_ total: Int128, at base: Int, _ what: String) throws(WitnessError) {
+            let whole = total / 100_000_000, frac = total % 100_000_000      // truncation: same signs
+            guard let w = Int64(exactly: whole), let c = companion[base] else { throw .balanceOutOfRange(member: what) }
+            values[base] = Int64(frac)
+            values[c] = w
+        }
         for b in portfolio.collateral {
             guard let j = market.collateralIndex(b.asset) else { continue }
-            values[market.instruments.count + j] = b.amountUnits
+            try put(b.amountUnits, at: market.instruments.count + j, "collateral \(b.asset)")
         }
         // Settlement cash enters equity with a positive price (1 quote, or the coin's index), so
         // rounding it toward −∞ keeps the attested equity at or below the engine's; the exact
-        // conversion has no 2⁵³ limit (only the 63-bit member range: |cash| < 9.2·10¹⁰).
-        guard let q = ExactScaling.floor(quoteCash, digits: WitnessLayout.balanceUnitDigits, bound: Int128(Int64.max)) else {
+        // conversion has no 2⁵³ limit.
+        let cashBound: Int128 = 1 << 126
+        guard let q = ExactScaling.floor(quoteCash, digits: WitnessLayout.balanceUnitDigits, bound: cashBound) else {
             throw .balanceOutOfRange(member: "quote settlement")
         }
-        values[quoteSlot] = Int64(q)
+        try put(q, at: quoteSlot, "quote settlement")
         for (u, c) in coinCash.enumerated() {
-            guard let v = ExactScaling.floor(c, digits: WitnessLayout.balanceUnitDigits, bound: Int128(Int64.max)) else {
+            guard let v = ExactScaling.floor(c, digits: WitnessLayout.balanceUnitDigits, bound: cashBound) else {
                 throw .balanceOutOfRange(member: "\(market.underlyings[u].id) settlement")
             }
-            values[quoteSlot + 1 + u] = Int64(v)
+            try put(v, at: quoteSlot + 1 + u, "\(market.underlyings[u].id) settlement")
         }
         self.values = values
         self.plus = []; self.minus = []
@@ -174,10 +186,7 @@ public struct Witness: Sendable {
     /// Each slack's low 128 bits whatever its sign or size: what a dishonest prover would
     /// have to prove for a false statement (tests only; see `Prover.prove(_:progress:skippingStatementCheck:)`).
     func truncatedSlacks(system: StatementSystem) -> [(low: UInt64, high: UInt64)] {
-        system.constraints.map { c in
-            let s = Self.evaluate(c, plus: plus, minus: minus)
-            return (s.low, UInt64(truncatingIfNeeded: s.high))
-        }
+        system.constraints.map { c in Self.evaluate(c, plus: plus, minus: minus).truncatedLimbs }
     }
 
     /// A slack in units of 10⁻²⁴ as a decimal in the constraint's own unit (messages only).

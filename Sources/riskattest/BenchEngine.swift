@@ -113,7 +113,7 @@ struct BenchEngine: ParsableCommand {
         let cut = before.margin.equity - before.margin.active.maintenance / 0.6       // USD counts at 1, no haircut
         var tight = loose
         tight.collateral[0].amount -= cut.rounded(.down)
-        tight.collateral[0].amountUnits = Int64(tight.collateral[0].amount * 1e8)
+        tight.collateral[0].amountUnits = Int128(tight.collateral[0].amount * 1e8)
         books.append(describe("portfolio.tight", try RiskEngine.analyze(portfolio: tight, market: market)))
         try timed("analyze.portfolio.tight") { _ = try RiskEngine.analyze(portfolio: tight, market: market) }
         return Measured(results: results, books: books, positions: positions, instruments: instruments,

@@ -127,10 +127,11 @@ final class DisclosureTests: XCTestCase {
             try PositionRecord(kind: .auxiliary, memberID: "mm:linear", quantityUnits: q, plus: plus, minus: minus,
                                blindingPlus: F.scalar(1), blindingMinus: F.scalar(2), details: details)
         }
-        // d = 10 > 8: quantity is the value truncated toward zero to 10^-8.
-        var (a, d) = try single(try aux(-12, 0, 1234), unitDigits: 10)
+        // An auxiliary record carries the committed value itself, in the member's own unit
+        // (format v2: whole-unit companions at 10^0, margin witnesses at 10^-4, any digits).
+        var (a, d) = try single(try aux(-1234, 0, 1234), unitDigits: 10)
         XCTAssertEqual(try checkDisclosure(attestation: a, disclosure: d).members[0].witnessValue, -1234)
-        (a, d) = try single(try aux(-13, 0, 1234), unitDigits: 10)
+        (a, d) = try single(try aux(-12, 0, 1234), unitDigits: 10)
         XCTAssertThrowsError(try checkDisclosure(attestation: a, disclosure: d)) {
             guard case .quantityMismatch(index: 0, _)? = $0 as? DisclosureError else { return XCTFail("\($0)") }
         }

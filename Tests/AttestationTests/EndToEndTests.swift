@@ -81,7 +81,7 @@ final class EndToEndTests: XCTestCase {
         let cases: [(circuit: String, params: [String: String], lineText: String)] = [
             ("solvency", ["k": "1000000"], "mm"),
             ("leverage", ["L": "0.001"], "gross"),
-            ("portfolio-margin", ["buffer": "1000000"], "weighted_loss"),
+            ("portfolio-margin", ["buffer": "1000"], "weighted_loss"),
         ]
         for c in cases {
             do {

@@ -118,7 +118,7 @@ final class EquityAtomTests: XCTestCase {
             if engine < 1 {
                 let add = ((1 - engine) * 1.01 * 100).rounded(.up) / 100
                 shifted.collateral[0].amount += add
-                shifted.collateral[0].amountUnits += Int64((add * 1e8).rounded())
+                shifted.collateral[0].amountUnits += Int128((add * 1e8).rounded())
             }
             let (attested, eq, bound) = try attestedAndEngine(market: market, portfolio: shifted)
             XCTAssertEqual(attested, eq, accuracy: bound, "book \(book): \(rows.count) positions")

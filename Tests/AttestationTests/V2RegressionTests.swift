@@ -162,22 +162,39 @@ final class V2RegressionTests: XCTestCase {
         try assertRefusedAndRejected(Self.request(market, book, circuit), policy: VerificationPolicy(), "|delta| <= 50 at −499.6")
     }
 
-    // Case 5: institutional sizes (settlement cash above 9·10^7; slack above 1.8·10^9).
+    // Case 5: institutional sizes (settlement cash above 9·10^7; slack above 1.8·10^9; balances
+    // and settlement cash of 10^12 quote).
     func testRegressionCase5InstitutionalSizesAttest() throws {
         let market = try EndToEnd.market()
-        // 80,000 BTC of perps at ~97k: settlement cash ≈ −7.8·10^9 (v1 failed above 9·10^7);
-        // USDC 10^10 (the portfolio schema's limit), so excess equity ≈ 10^10 (v1: ≤ 1.8·10^9).
-        let book = Self.portfolio([#"{"instrument": "BTCUSDT-PERP", "quantity": 80000, "entry_price": 97031.8}"#],
-                                  [#"{"asset": "USDC", "amount": 10000000000}"#])
         let circuit = "circuit pos v1\nparam floor = 0\nrequire equity >= floor\n"
-        let r = try Prover.prove(Self.request(market, book, circuit, bits: 64))
-        XCTAssertTrue(Self.verify(r, market, circuit).valid)
-        XCTAssertGreaterThan(try Self.report(market, book).margin.equity, 9e9)
-        // One past the member limit: settlement cash beyond 2^63·10^-8 ≈ 9.2·10^10 is a clear error.
-        let huge = Self.portfolio([#"{"instrument": "BTCUSDT-PERP", "quantity": 1000000, "entry_price": 97031.8}"#],
-                                  [#"{"asset": "USDC", "amount": 10000000000}"#])
-        XCTAssertThrowsError(try Prover.prove(Self.request(market, huge, circuit, bits: 64))) { e in
-            XCTAssertTrue("\(e)".contains("quote settlement"), "\(e)")
+        // 2,000,000 BTC of perps at ~97k: settlement cash ≈ −1.9·10^11 (v1 failed above 9·10^7);
+        // USDC 10^12 (v1's portfolio limit was 10^10), so excess equity ≈ 10^12 (v1: ≤ 1.8·10^9).
+        let book = Self.portfolio([#"{"instrument": "BTCUSDT-PERP", "quantity": 2000000, "entry_price": 97031.8}"#],
+                                  [#"{"asset": "USDC", "amount": 1000000000000}"#, #"{"asset": "BTC", "amount": 0.12345678}"#])
+        let report = try Self.report(market, book)
+        XCTAssertGreaterThan(report.margin.equity, 9.9e11)
+        let solvency = "circuit s v1\nparam k = 1\nrequire equity >= k * mm\n"
+        for c in [circuit, solvency] {
+            let r = try Prover.prove(Self.request(market, book, c, bits: 64))
+            XCTAssertTrue(Self.verify(r, market, c).valid, c)
+            // The 10^12 USDC balance is committed as whole units plus a fraction; disclosed
+            // together they give the balance back exactly.
+            let base = try r.openings.memberIndex(forID: "USDC"), whole = try r.openings.memberIndex(forID: "whole:collateral:USDC")
+            let members = try checkDisclosure(attestation: r.attestation,
+                                              disclosure: try r.openings.disclosure(of: [base, whole], attestation: r.attestation)).members
+            XCTAssertEqual(members.map(\.witnessValue), [0, 1_000_000_000_000])
+            let btc = try r.openings.memberIndex(forID: "BTC"), btcWhole = try r.openings.memberIndex(forID: "whole:collateral:BTC")
+            XCTAssertEqual(try checkDisclosure(attestation: r.attestation, disclosure: try r.openings.disclosure(of: [btc, btcWhole], attestation: r.attestation))
+                .members.map(\.witnessValue), [12_345_678, 0])
+        }
+        // The statement is still exact at that size: 10^12 + 1 quote of equity is refused.
+        let tooMuch = "circuit pos v1\nparam floor = \(RandomBooks.num(report.margin.equity + 1, 2))\nrequire equity >= floor\n"
+        try assertRefusedAndRejected(Self.request(market, book, tooMuch, bits: 64), policy: VerificationPolicy(),
+                                     "equity >= engine equity + 1 at 10^12")
+        // One past the balance limit: a clear input error, never a wrap.
+        let past = Self.portfolio([], [#"{"asset": "USDC", "amount": 1000000000000.00000001}"#])
+        XCTAssertThrowsError(try Prover.prove(Self.request(market, past, circuit))) { e in
+            XCTAssertTrue("\(e)".contains("out of range"), "\(e)")
         }
     }
 

@@ -88,7 +88,7 @@ enum MetricsFixture {
         Position(instrument: id, quantity: q, quantityUnits: Int64((q * 1e8).rounded()), entryPrice: entry, venue: nil, account: nil)
     }
     static func bal(_ asset: String, _ a: Double) -> CollateralBalance {
-        CollateralBalance(asset: asset, amount: a, amountUnits: Int64((a * 1e8).rounded()))
+        CollateralBalance(asset: asset, amount: a, amountUnits: Int128((a * 1e8).rounded()))
     }
 
     /// The same snapshot with underlying `u` at `newIndex`: its index, every mark of its futures and

@@ -355,7 +355,8 @@ public struct VerifiedMember: Sendable, Equatable, CustomStringConvertible {
     public let index: Int
     public let kind: MemberKind
     public let memberID: String
-    /// Exact aggregated quantity (or balance) at 10^-8.
+    /// Exact aggregated quantity (or balance) at 10^-8; for an auxiliary member its value in its
+    /// own unit (10^-unitDigits).
     public let quantityUnits: Int64
     /// The committed witness value x⁺ − x⁻, in units of 10^-unitDigits.
     public let witnessValue: Int64
@@ -368,7 +369,7 @@ public struct VerifiedMember: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         var s = "\(kind) #\(index) \(UntrustedText.escape(memberID)): "
         s += kind == .collateral ? "balance " : (kind == .auxiliary ? "value " : "net quantity ")
-        s += DecimalText.format(quantityUnits, digits: 8)
+        s += DecimalText.format(quantityUnits, digits: kind == .auxiliary ? unitDigits : 8)
         s += " (committed as \(DecimalText.format(witnessValue, digits: unitDigits)) at 10^-\(unitDigits))"
         if !details.isEmpty {
             s += "; positions: " + details.map { d in
@@ -477,7 +478,13 @@ public func checkDisclosure(attestation: AttestationV1, disclosure: Disclosure,
         guard let x = signedDifference(r.plus, r.minus) else {
             throw .quantityMismatch(index: i, reason: "x⁺ − x⁻ does not fit a signed 64-bit integer")
         }
-        if digits <= 8 {
+        if kind == .auxiliary {
+            // Auxiliary records (settlement, margin witnesses, whole-unit companions) carry the
+            // committed value itself, in the member's own unit (SPEC §15.1).
+            guard x == r.quantityUnits else {
+                throw .quantityMismatch(index: i, reason: "committed value \(DecimalText.format(x, digits: digits)) does not equal the record's value \(DecimalText.format(r.quantityUnits, digits: digits))")
+            }
+        } else if digits <= 8 {
             var scale: Int64 = 1
             for _ in 0..<(8 - digits) { scale *= 10 }
             let (q, overflow) = x.multipliedReportingOverflow(by: scale)

@@ -15,6 +15,15 @@ public enum AuxiliaryLabels {
             case .coinSettlement(let u): out.append(("settlement:\(market.underlyings[u].id)", layout.unitDigits(of: k)))
             case .maintenanceMargin(let t): out.append(("mm:\(layout.tierTables[t])", layout.unitDigits(of: k)))
             case .initialMargin(let t): out.append(("im:\(layout.tierTables[t])", layout.unitDigits(of: k)))
+            case .wholeUnits(let b):
+                let base: String
+                switch layout.roles[b] {
+                case .collateral(let j): base = "collateral:\(market.collateral[j].id)"
+                case .quoteSettlement: base = "settlement:\(market.quoteCurrency)"
+                case .coinSettlement(let u): base = "settlement:\(market.underlyings[u].id)"
+                default: base = "member\(b)"
+                }
+                out.append(("whole:\(base)", layout.unitDigits(of: k)))
             }
         }
         return out

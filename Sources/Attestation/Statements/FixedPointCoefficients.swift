@@ -47,16 +47,16 @@ public enum ExactScaling {
     }
 }
 
-/// A signed integer of up to 191 bits, `high·2⁶⁴ + low` — what a constraint's slack needs: a
-/// coefficient below 2¹¹² times a half below 2⁶⁴, summed over at most 2¹² halves, stays below
-/// 2¹⁸⁹ in magnitude. Only the operations the prover needs: add a product, compare, split.
+/// A signed integer of up to 255 bits, `high·2¹²⁸ + low` — what a constraint's slack needs: a
+/// coefficient below 2¹²⁶ times a half below 2⁶⁴, summed over at most 2¹² halves, stays below
+/// 2²⁰² in magnitude. Only the operations the prover needs: add a product, compare, split, divide.
 public struct WideInt: Sendable, Equatable {
     public private(set) var high: Int128
-    public private(set) var low: UInt64
+    public private(set) var low: UInt128
 
     public init(_ v: Int128) {
-        high = v >> 64
-        low = UInt64(truncatingIfNeeded: v)
+        high = v < 0 ? -1 : 0
+        low = UInt128(truncatingIfNeeded: v)
     }
 
     public var isNegative: Bool { high < 0 }
@@ -66,49 +66,52 @@ public struct WideInt: Sendable, Equatable {
         guard c != 0, h != 0 else { return }
         let a = c.magnitude
         let aLo = UInt64(truncatingIfNeeded: a), aHi = UInt64(truncatingIfNeeded: a >> 64)
-        let p0 = aLo.multipliedFullWidth(by: h)               // (high, low) of aLo·h
-        let p1 = UInt128(aHi) * UInt128(h)                      // < 2^127 for |c| < 2^127, h < 2^64 ... checked below
-        // product = (p1 + p0.high)·2^64 + p0.low
-        let carryPart = Int128(p1) + Int128(p0.high)
+        // |c|·h = aHi·h·2⁶⁴ + aLo·h, a 192-bit product as (pHigh: bits 128…191, pLow: bits 0…127).
+        let p0 = aLo.multipliedFullWidth(by: h)                 // bits 0…127
+        let p1 = aHi.multipliedFullWidth(by: h)                 // bits 64…191
+        let (mid, carry) = p0.high.addingReportingOverflow(p1.low)
+        let pLow = UInt128(mid) << 64 | UInt128(p0.low)
+        let pHigh = Int128(p1.high) + (carry ? 1 : 0)
         if c > 0 {
-            let (l, o) = low.addingReportingOverflow(p0.low)
+            let (l, o) = low.addingReportingOverflow(pLow)
             low = l
-            high += carryPart + (o ? 1 : 0)
+            high += pHigh + (o ? 1 : 0)
         } else {
-            let (l, o) = low.subtractingReportingOverflow(p0.low)
+            let (l, o) = low.subtractingReportingOverflow(pLow)
             low = l
-            high -= carryPart + (o ? 1 : 0)
+            high -= pHigh + (o ? 1 : 0)
         }
     }
 
     /// The value when it lies in [0, 2¹²⁸): the (low, high) 64-bit limbs.
     public var limbs128: (low: UInt64, high: UInt64)? {
-        guard high >= 0, high <= Int128(UInt64.max) else { return nil }
-        return (low, UInt64(high))
+        guard high == 0 else { return nil }
+        return (UInt64(truncatingIfNeeded: low), UInt64(truncatingIfNeeded: low >> 64))
+    }
+
+    /// The low 128 bits as two 64-bit limbs, whatever the value (a forged slack; tests only).
+    public var truncatedLimbs: (low: UInt64, high: UInt64) {
+        (UInt64(truncatingIfNeeded: low), UInt64(truncatingIfNeeded: low >> 64))
     }
 
     /// |self| / 10^digits rounded up, when it fits in 63 bits (nil otherwise).
     public func magnitudeCeilDividedByPowerOfTen(_ digits: Int) -> Int64? {
-        var d: UInt64 = 1
-        for _ in 0..<digits { d *= 10 }                       // digits ≤ 19
-        // magnitude as (hi: UInt128, lo: UInt64)
-        var hi: UInt128, lo: UInt64
+        var d: UInt128 = 1
+        for _ in 0..<digits { d *= 10 }                       // digits ≤ 38
+        // |self| as (hi: UInt128, lo: UInt128), two's complement negation where negative.
+        var hi: UInt128, lo: UInt128
         if high < 0 {
-            // two's complement negate of (high, low)
-            let (nl, _) = (~low).addingReportingOverflow(1)
-            lo = nl
-            let hiNeg = ~high &+ (low == 0 ? 1 : 0)
-            hi = UInt128(hiNeg)
+            lo = ~low &+ 1
+            hi = UInt128(bitPattern: ~high) &+ (low == 0 ? 1 : 0)
         } else { hi = UInt128(high); lo = low }
-        let qHi = hi / UInt128(d), r = hi % UInt128(d)
-        guard qHi == 0 else { return nil }
-        let num = (r << 64) | UInt128(lo)
-        var q = num / UInt128(d)
-        if num % UInt128(d) != 0 { q += 1 }
+        // A quotient below 2^63 needs |self| < 2^63·10^digits < 2^127: hi must be 0.
+        guard hi == 0 else { return nil }
+        var q = lo / d
+        if lo % d != 0 { q += 1 }
         guard q <= UInt128(Int64.max) else { return nil }
         return Int64(q)
     }
 
     /// An approximate value in double (for messages only).
-    public var approximate: Double { Double(high) * 0x1p64 + Double(low) }
+    public var approximate: Double { Double(high) * 0x1p128 + Double(low) }
 }

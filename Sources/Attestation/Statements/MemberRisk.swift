@@ -29,6 +29,8 @@ struct MemberRisk: Sendable {
     var shortOptionIM = 0.0
     var isCollateral = false
     var isMarginWitness = false
+    /// For a whole-unit companion, its base member's index.
+    var wholeOf: Int? = nil
 
     init(scenarios: Int) {
         scenarioValues = [Double](repeating: 0, count: scenarios)
@@ -42,7 +44,7 @@ struct MemberRisk: Sendable {
         for (u, und) in market.underlyings.enumerated() { underlyingIndex[und.id] = u }
         var tableIndex: [String: Int] = [:]
         for (k, name) in layout.tierTables.enumerated() { tableIndex[name] = k }
-        return layout.roles.map { role in
+        var rows: [MemberRisk] = layout.roles.map { role in
             var row = MemberRisk(scenarios: s)
             switch role {
             case .instrument(let i):
@@ -96,8 +98,16 @@ struct MemberRisk: Sendable {
             case .maintenanceMargin(let k), .initialMargin(let k):
                 row.isMarginWitness = true
                 row.tierTable = k
+            case .wholeUnits:
+                break                              // a copy of its base's row, below
             }
             return row
         }
+        // A whole-unit companion is its base in another unit: the same per-unit row (the unit
+        // digits, 0 instead of 8, scale its coefficients; SPEC §14.3 ties them together exactly).
+        for (k, role) in layout.roles.enumerated() {
+            if case .wholeUnits(let b) = role { rows[k] = rows[b]; rows[k].wholeOf = b }
+        }
+        return rows
     }
 }

@@ -23,7 +23,7 @@ public enum StatementError: Error, Equatable, CustomStringConvertible {
         case .unknownScenario(let n, let l): return "line \(l): scenario '\(n)' is not in the snapshot's grid"
         case .noScenarios(let l): return "line \(l): 'for each scenario' but the snapshot has no scenarios"
         case .coefficientOutOfRange(let l, let m):
-            return "line \(l): the fixed-point coefficient of \(m) is not finite or exceeds its bound (2^112 for members, 2^126 for the constant)"
+            return "line \(l): the fixed-point coefficient of \(m) is not finite or exceeds its bound (2^112 for members, 2^126 for whole-unit companions and the constant)"
         case .tooManyConstraints(let n, let limit): return "the circuit expands to \(n) constraints; the limit is \(limit)"
         }
     }
@@ -53,11 +53,13 @@ public struct IntegerConstraint: Sendable, Equatable {
 /// rule — so the verifier reproduces it bit for bit. Constants use `digits: 10`.
 public struct StatementSystem: Sendable {
     public static let maxConstraints = 4096
-    /// |coefficient| bound: with at most 2¹² members (two halves each) below 2⁶⁴, every slack
-    /// stays below 2¹¹²·2⁶⁴·2¹² + 2¹²⁶ < 2¹⁸⁹, far from the group order ℓ ≈ 2²⁵², so a slack can
-    /// never wrap modulo ℓ; the range proof then pins it to [0, 2¹²⁸).
+    /// |coefficient| bound (2¹²⁶ for whole-unit companions): with at most 2¹² halves below 2⁶⁴,
+    /// every slack stays below 2¹²⁶·2⁶⁴·2¹² + 2¹²⁶ < 2²⁰³, far from the group order ℓ ≈ 2²⁵², so
+    /// a slack can never wrap modulo ℓ; the range proof then pins it to [0, 2¹²⁸).
     public static let coefficientBound: Int128 = 1 << 112
     public static let constantBound: Int128 = 1 << 126
+    /// Whole-unit companions carry their base's coefficient times 10⁸, below this bound.
+    public static let companionBound: Int128 = 1 << 126
 
     public let layout: WitnessLayout
     public let constraints: [IntegerConstraint]
@@ -200,6 +202,20 @@ struct RealForm {
             p[k] = try Self.fixed(plus[k], digits: digits, bound: StatementSystem.coefficientBound, line: line, member: k)
             m[k] = try Self.fixed(minus[k], digits: digits, bound: StatementSystem.coefficientBound, line: line, member: k)
             if p[k] + m[k] > 0 { m[k] = -p[k] }
+        }
+        // A whole-unit companion takes its base's coefficients times 10⁸, exactly (not its own
+        // rounding of a·10²⁴): the statement then depends on base and companion only through
+        // base + 10⁸·companion, so no split of a balance between them can gain (SPEC §14.3).
+        for k in 0..<layout.count {
+            guard case .wholeUnits(let b) = layout.roles[k] else { continue }
+            let scale: Int128 = 100_000_000
+            let (pp, o1) = p[b].multipliedReportingOverflow(by: scale)
+            let (mm, o2) = m[b].multipliedReportingOverflow(by: scale)
+            guard !o1, !o2, pp.magnitude < StatementSystem.companionBound.magnitude,
+                  mm.magnitude < StatementSystem.companionBound.magnitude else {
+                throw .coefficientOutOfRange(line: line, member: "witness member \(b)")
+            }
+            p[k] = pp; m[k] = mm
         }
         let c = try Self.fixed(constant, digits: WitnessLayout.slackDigits, bound: StatementSystem.constantBound,
                                line: line, member: -1)

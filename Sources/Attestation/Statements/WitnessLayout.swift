@@ -26,6 +26,11 @@ public struct WitnessLayout: Sendable, Equatable {
         /// the circuit's tier constraints bound from below (`mm`, `im`). Index into `tierTables`.
         case maintenanceMargin(Int)
         case initialMargin(Int)
+        /// The whole units (unit 10⁰) of a balance member (a collateral asset or a settlement
+        /// balance), by the base member's index; the base member then holds the fraction below one
+        /// unit (10⁻⁸). Splitting keeps every member value in 63 bits while balances reach 10¹²
+        /// units and beyond (SPEC §14.1); the statement sees only their sum (§14.3).
+        case wholeUnits(Int)
     }
 
     /// Witness members in canonical order.
@@ -41,8 +46,8 @@ public struct WitnessLayout: Sendable, Equatable {
     /// 10⁻¹⁰ quote (the slack unit).
     public static let instrumentUnitDigits = 4
     public static let balanceUnitDigits = 8
-    /// Margin witnesses: 10⁻⁸ quote.
-    public static let marginUnitDigits = 8
+    /// Margin witnesses: 10⁻⁴ quote (rounded up by the prover; 63 bits reach 9.2·10¹⁴ quote).
+    public static let marginUnitDigits = 4
     /// Slack unit: every constraint is evaluated in units of 10⁻²⁴ of its own dimension, fine
     /// enough that rounding each coefficient down costs at most 10⁻⁹ of it (SPEC §14.3); slacks
     /// are proven below 2¹²⁸ (two 64-bit limbs).
@@ -65,6 +70,12 @@ public struct WitnessLayout: Sendable, Equatable {
         let tables = market.margin.tierTables.keys.filter { used.contains($0) }.sorted()
         for k in tables.indices { roles.append(.maintenanceMargin(k)) }
         for k in tables.indices { roles.append(.initialMargin(k)) }
+        // Whole-unit companions, in the order of their bases: collateral, quote, coin settlements.
+        let firstCollateral = market.instruments.count
+        for j in market.collateral.indices { roles.append(.wholeUnits(firstCollateral + j)) }
+        let quote = firstCollateral + market.collateral.count
+        roles.append(.wholeUnits(quote))
+        for u in market.underlyings.indices { roles.append(.wholeUnits(quote + 1 + u)) }
         self.roles = roles
         self.tierTables = tables
         self.instrumentCount = market.instruments.count
@@ -82,6 +93,7 @@ public struct WitnessLayout: Sendable, Equatable {
         case .instrument: return Self.instrumentUnitDigits
         case .collateral, .quoteSettlement, .coinSettlement: return Self.balanceUnitDigits
         case .maintenanceMargin, .initialMargin: return Self.marginUnitDigits
+        case .wholeUnits: return 0
         }
     }
 }

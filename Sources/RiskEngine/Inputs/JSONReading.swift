@@ -194,6 +194,24 @@ enum Read {
     }
 
     /// A signed amount with its exact fixed-point copy at 10^-8 (`FixedPoint.parseDecimal`, exact from the text).
+    /// A collateral amount: the same rule at 10⁻⁸ in 128 bits, bounded by `maxMagnitude` units.
+    static func exactWideAmount(_ v: JSONValue, _ path: @autoclosure () -> String, maxMagnitude: Int64) throws(InputError) -> (Double, Int128) {
+        let t = try numberText(v, path())
+        let units: Int128
+        do {
+            units = try FixedPoint.parseWideDecimal(t, digits: 8)
+        } catch {
+            throw InputError(path: path(), message: "\(t) \(ExactDecimalValue.explain(error, digits: 8))")
+        }
+        guard units.magnitude <= UInt128(maxMagnitude) * 100_000_000 else {
+            throw InputError(path: path(), message: "\(t) is out of range [-\(maxMagnitude), \(maxMagnitude)]")
+        }
+        guard let d = Double(t), d.isFinite else {
+            throw InputError(path: path(), message: "\(t) is out of range")
+        }
+        return (d == 0 ? 0 : d, units)
+    }
+
     static func exactAmount(_ v: JSONValue, _ path: @autoclosure () -> String, maxMagnitude: Int64) throws(InputError) -> (Double, Int64) {
         let t = try numberText(v, path())
         let units: Int64

@@ -279,12 +279,13 @@ public struct Position: Sendable, Equatable {
     }
 }
 
-/// A collateral balance (negative = borrowed), with its exact 10^-8 copy.
+/// A collateral balance (negative = borrowed), with its exact 10^-8 copy (128 bits: balances
+/// reach 10^12 units, 10^20 at 10^-8).
 public struct CollateralBalance: Sendable, Equatable {
     public var asset: String
     public var amount: Double
-    public var amountUnits: Int64
-    public init(asset: String, amount: Double, amountUnits: Int64) {
+    public var amountUnits: Int128
+    public init(asset: String, amount: Double, amountUnits: Int128) {
         self.asset = asset; self.amount = amount; self.amountUnits = amountUnits
     }
 }

@@ -4,8 +4,12 @@ public enum PortfolioLimits {
     public static let schema = "riskattest.portfolio/1"
     public static let maxPositions = 100_000
     public static let maxCollateralBalances = 64
-    /// |quantity| and |amount| bound: 10^10, so the 10^-8 copy stays below 10^18 < 2^63.
+    /// |quantity| bound: 10^10 contracts, so the 10^-8 copy stays below 10^18 < 2^63.
     public static let maxMagnitude: Int64 = 10_000_000_000
+    /// |amount| bound of a collateral balance: 10^12 units (institutional balances; the 10^-8
+    /// copy is a 128-bit integer, and an attestation holds it as whole units plus a fraction,
+    /// SPEC §14.1).
+    public static let maxAmountMagnitude: Int64 = 1_000_000_000_000
     public static let maxLabelLength = 64
 }
 
@@ -77,8 +81,8 @@ extension Portfolio {
             guard assets.insert(asset).inserted else {
                 throw InputError(path: o.child("asset"), message: "duplicate collateral balance for \"\(asset)\"")
             }
-            let (a, units) = try Read.exactAmount(o.required("amount"), o.child("amount"),
-                                                  maxMagnitude: PortfolioLimits.maxMagnitude)
+            let (a, units) = try Read.exactWideAmount(o.required("amount"), o.child("amount"),
+                                                      maxMagnitude: PortfolioLimits.maxAmountMagnitude)
             balances.append(CollateralBalance(asset: asset, amount: a, amountUnits: units))
         }
         return Portfolio(positions: positions, collateral: balances, marginMode: mode)

@@ -78,6 +78,17 @@ public enum FixedPoint {
     /// when they are zeros: "1.2300" at 2 digits is 123) and the result must fit in Int64.
     /// "-0" gives 0.
     public static func parseDecimal(_ text: String, digits: Int) throws(FixedPointError) -> Int64 {
+        try parseDecimal(text, digits: digits, as: Int64.self)
+    }
+
+    /// The same rule into a 128-bit integer: collateral amounts up to 10¹² and beyond at 10⁻⁸
+    /// (10²⁰ does not fit 64 bits).
+    public static func parseWideDecimal(_ text: String, digits: Int) throws(FixedPointError) -> Int128 {
+        try parseDecimal(text, digits: digits, as: Int128.self)
+    }
+
+    static func parseDecimal<T: FixedWidthInteger & SignedInteger>(_ text: String, digits: Int,
+                                                                    as: T.Type) throws(FixedPointError) -> T {
         guard digits >= 0 && digits <= 18 else { throw .invalidDigits(digits) }
         let bytes = Array(text.utf8)
         var i = 0
@@ -152,16 +163,16 @@ public enum FixedPoint {
             }
             kept = significant[..<cut]
         }
-        // Accumulate the magnitude as a negative number so that Int64.min is reachable.
-        var acc: Int64 = 0
+        // Accumulate the magnitude as a negative number so that T.min is reachable.
+        var acc: T = 0
         for d in kept {
             let (m, o1) = acc.multipliedReportingOverflow(by: 10)
-            let (s, o2) = m.subtractingReportingOverflow(Int64(d - 0x30))
+            let (s, o2) = m.subtractingReportingOverflow(T(d - 0x30))
             if o1 || o2 { throw .decimalOutOfRange(text: text, digits: digits) }
             acc = s
         }
         if shift > 0 {
-            if shift > 18 { throw .decimalOutOfRange(text: text, digits: digits) }
+            if shift > 38 { throw .decimalOutOfRange(text: text, digits: digits) }
             for _ in 0..<shift {
                 let (m, o) = acc.multipliedReportingOverflow(by: 10)
                 if o { throw .decimalOutOfRange(text: text, digits: digits) }
@@ -169,7 +180,7 @@ public enum FixedPoint {
             }
         }
         if negative { return acc }
-        if acc == Int64.min { throw .decimalOutOfRange(text: text, digits: digits) }
+        if acc == T.min { throw .decimalOutOfRange(text: text, digits: digits) }
         return -acc
     }
 }
