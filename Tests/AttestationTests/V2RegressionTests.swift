@@ -198,6 +198,32 @@ final class V2RegressionTests: XCTestCase {
         }
     }
 
+    /// SPEC §14.1's limits, each at the limit and one past it: a clear error, never a wrap.
+    func testLimitsAtAndPastEachBound() throws {
+        let market = try EndToEnd.market()
+        let floor0 = "circuit pos v1\nparam floor = 0\nrequire equity >= floor\n"
+        func prove(_ positions: [String], _ collateral: [String], bits: Int = 64, circuit: String? = nil) throws -> ProveResult {
+            try Prover.prove(Self.request(market, Self.portfolio(positions, collateral), circuit ?? floor0, bits: bits))
+        }
+        let cash = #"{"asset": "USDC", "amount": 1000000000000}"#
+        // Instrument halves at 32 bits: |q| < 2^32·10^-4 = 429,496.7296 contracts.
+        XCTAssertNoThrow(try prove([#"{"instrument": "ETHUSDT-PERP", "quantity": 429496.7295, "entry_price": 3605.02}"#], [cash], bits: 32))
+        XCTAssertThrowsError(try prove([#"{"instrument": "ETHUSDT-PERP", "quantity": 429496.7296, "entry_price": 3605.02}"#], [cash], bits: 32)) { e in
+            XCTAssertTrue("\(e)".contains("does not fit the 32-bit witness range"), "\(e)")
+        }
+        // Positions of 10^9 contracts (64-bit halves; settlement cash ≈ 3.6·10^12 quote).
+        let big = try prove([#"{"instrument": "ETHUSDT-PERP", "quantity": 1000000000, "entry_price": 3605.02}"#], [cash])
+        XCTAssertTrue(Self.verify(big, market, floor0).valid)
+        // Constraint slack below 2^128·10^-24 ≈ 3.4·10^14: 3·10^9 BTC of collateral (≈ 2.8·10^14
+        // quote) attests `equity >= 0`; 4·10^9 BTC (≈ 3.8·10^14) is a clear range error.
+        XCTAssertTrue(Self.verify(try prove([], [#"{"asset": "BTC", "amount": 3000000000}"#]), market, floor0).valid)
+        XCTAssertThrowsError(try prove([], [#"{"asset": "BTC", "amount": 4000000000}"#])) { e in
+            guard case ProverError.witness(.slackOutOfRange) = e else { return XCTFail("\(e)") }
+            XCTAssertTrue("\(e)".contains("2^128·10^-24"), "\(e)")
+        }
+        // Collateral amount: the portfolio schema's 10^12 (at the limit above; one past in case 5).
+    }
+
     // Case 6: created_at / expires_at were free.
     func testRegressionCase6TimeIsTiedToTheSnapshot() throws {
         let market = try EndToEnd.market(), book = try EndToEnd.portfolio()
