@@ -7,7 +7,7 @@ BIN         = .build/$(CONFIG)/riskattest
 # m = 2048) are far too slow unoptimised. -enable-testing keeps @testable imports working.
 TESTFLAGS   = -c release -Xswiftc -enable-testing
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps build test demo bench clean fuzz fuzz-ci
 
 # System packages: libsodium and OpenSSL headers, pkg-config, and the openssl CLI (used by the
 # signature interop tests). Installed only when absent, so a fresh Debian machine just works.
@@ -42,5 +42,22 @@ demo: build
 bench: build
 	$(BIN) bench all
 
+# Coverage-guided fuzzing (libFuzzer + AddressSanitizer, see Fuzz/run.sh and README "Fuzzing"): every
+# decoder and parser, FUZZ_SECONDS each. fuzz-ci is the short run for CI (about a minute of fuzzing
+# in all, after a cold build of the instrumented modules); both fail when any target finds a crash,
+# an oracle failure, a leak or a hang. Findings are saved under .build-fuzz/artifacts/.
+FUZZ_SECONDS    ?= 60
+FUZZ_CI_SECONDS ?= 8
+
+fuzz: deps
+	@./Fuzz/run.sh build
+	@fail=0; for t in $$(./Fuzz/run.sh list); do ./Fuzz/run.sh $$t $(FUZZ_SECONDS) || fail=1; done; exit $$fail
+
+fuzz-ci: deps
+	@start=$$(date +%s); ./Fuzz/run.sh build; \
+	fail=0; for t in $$(./Fuzz/run.sh list); do ./Fuzz/run.sh $$t $(FUZZ_CI_SECONDS) || fail=1; done; \
+	echo "fuzz-ci: $$(( $$(date +%s) - start )) s wall including the build; $$([ $$fail = 0 ] && echo 'no findings' || echo FAILED)"; \
+	exit $$fail
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz
