@@ -47,7 +47,7 @@ bench: build
 # in all, after a cold build of the instrumented modules); both fail when any target finds a crash,
 # an oracle failure, a leak or a hang. Findings are saved under .build-fuzz/artifacts/.
 FUZZ_SECONDS    ?= 60
-FUZZ_CI_SECONDS ?= 8
+FUZZ_CI_SECONDS ?= 7
 
 fuzz: deps
 	@./Fuzz/run.sh build

@@ -35,5 +35,6 @@ public func fuzzAttestation(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt 
                                       trustedKeys: [goldenKey], now: goldenVerifyAt)
     let report = Verifier.verify(request)
     check(!report.valid || bytes == goldenAttestation, "the verifier accepted an attestation that is not the golden one")
+
     return 0
 }

@@ -17,7 +17,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 SCRATCH=.build-fuzz
 OUT=$SCRATCH/fuzz
-TARGETS=(attestation market portfolio circuit pem openings disclosure rangeproof)
+TARGETS=(attestation verify market portfolio circuit pem openings disclosure rangeproof)
 # The library modules the targets link; Verifier pulls in every module it depends on.
 BUILD_TARGET=Verifier
 
@@ -79,7 +79,7 @@ seed_target() {
   rm -rf "$dir"; mkdir -p "$dir"
   local f files=()
   case "$t" in
-    attestation) files=(Vectors/attestations/*.ratt) ;;
+    attestation|verify) files=(Vectors/attestations/*.ratt) ;;
     market)      files=(Examples/market.json Vectors/attestations/inputs/market*.json) ;;
     portfolio)   files=(Examples/portfolio.json Vectors/attestations/inputs/portfolio.json) ;;
     circuit)     files=(Circuits/*.circuit Vectors/attestations/inputs/*.circuit) ;;
