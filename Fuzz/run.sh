@@ -44,14 +44,20 @@ build_modules() {
   tail -1 "$SCRATCH/build.log"
 }
 
-# Object files of the built library modules (test, tool and executable targets excluded).
+# Object files of the built library modules (test, tool and executable targets excluded): for each
+# module built, the objects SwiftPM's output file map gives for its current sources. (Globbing *.o
+# would also pick up the stale object of a source file since renamed or deleted.)
 module_objects() {
   local d
   for d in "$SCRATCH"/release/*.build; do
     case "$(basename "$d")" in
       *Tests.build|riskattest*.build|ArgumentParser*|generate_*) continue ;;
     esac
-    ls "$d"/*.o 2>/dev/null || true
+    [ -f "$d/sources" ] && [ -f "$d/output-file-map.json" ] || continue
+    awk 'FNR == NR { want["\"" $0 "\""] = 1; next }
+         /^  "/ { k = $0; sub(/^  /, "", k); sub(/: \{$/, "", k); on = (k in want) }
+         on && /"object":/ { sub(/^.*"object": "/, ""); sub(/",?$/, ""); print; on = 0 }' \
+      "$d/sources" "$d/output-file-map.json"
   done
 }
 
@@ -59,6 +65,7 @@ link_target() {
   local t=$1 bin=$OUT/$1
   mkdir -p "$OUT"
   local objs; objs=$(module_objects)
+  [ -n "$objs" ] || { echo "fuzz: no module objects found under $SCRATCH/release (SwiftPM layout changed?)" >&2; exit 1; }
   # Relink when the target source, Support.swift or any module object is newer than the binary.
   if [ -x "$bin" ] && [ -z "$(find Fuzz/"$t".swift Fuzz/Support.swift $objs -newer "$bin" 2>/dev/null | head -1)" ]; then
     return 0
