@@ -1,5 +1,5 @@
 // Fuzz target: the attestation decoder (what `verify`, `inspect`, `disclose` and
-// `check-disclosure` read first), with a round trip and the verifier behind it.
+// `check-disclosure` read first), with a round trip, and the verifier on every decodable input.
 //
 // Oracles:
 // - decode then encode must give back the input byte for byte (the format is canonical: one
@@ -16,7 +16,11 @@ typealias FuzzedAttestation = AttestationV1
 let goldenAttestation = repositoryFile("Vectors/attestations/solvency-examples.ratt")
 let goldenMarket = repositoryFile("Vectors/attestations/inputs/market.json")
 let goldenCircuit = repositoryText("Vectors/attestations/inputs/solvency.circuit")
-let goldenKey = try! Ed25519PublicKey(pem: repositoryText("Vectors/attestations/prover.pub"))
+let goldenKey: Ed25519PublicKey = {
+    do { return try Ed25519PublicKey(pem: repositoryText("Vectors/attestations/prover.pub")) } catch {
+        setupFailure("Vectors/attestations/prover.pub: \(error)")
+    }
+}()
 /// verify_at of the golden vector (Vectors/attestations/manifest.json).
 let goldenVerifyAt: Int64 = 1795510800
 

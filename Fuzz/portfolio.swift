@@ -5,7 +5,11 @@
 // report encodes as JSON that the strict parser reads back.
 import RiskEngine
 
-let exampleMarket = try! MarketSnapshot.parse(repositoryFile("Examples/market.json"))
+let exampleMarket: MarketSnapshot = {
+    do { return try MarketSnapshot.parse(repositoryFile("Examples/market.json")) } catch {
+        setupFailure("Examples/market.json: \(error)")
+    }
+}()
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPortfolio(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

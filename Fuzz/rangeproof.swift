@@ -37,7 +37,10 @@ struct VerifyRangeInput: Equatable {
 
 /// The valid vectors (the seeds): an accepted input must be one of them.
 let validVectors: [VerifyRangeInput] = ["valid-n8-m1.bin", "valid-n64-m1.bin"].map {
-    VerifyRangeInput(repositoryFile("Fuzz/corpus/rangeproof/" + $0))!
+    guard let v = VerifyRangeInput(repositoryFile("Fuzz/corpus/rangeproof/" + $0)) else {
+        setupFailure("Fuzz/corpus/rangeproof/\($0): too short")
+    }
+    return v
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -15,7 +15,11 @@ typealias FuzzedAttestation = AttestationV1
 
 let goldenMarket = repositoryFile("Vectors/attestations/inputs/market.json")
 let goldenCircuit = repositoryText("Vectors/attestations/inputs/solvency.circuit")
-let goldenKey = try! Ed25519PublicKey(pem: repositoryText("Vectors/attestations/prover.pub"))
+let goldenKey: Ed25519PublicKey = {
+    do { return try Ed25519PublicKey(pem: repositoryText("Vectors/attestations/prover.pub")) } catch {
+        setupFailure("Vectors/attestations/prover.pub: \(error)")
+    }
+}()
 /// verify_at of the golden vector (Vectors/attestations/manifest.json).
 let goldenVerifyAt: Int64 = 1795510800
 let goldenSigner: Ed25519PrivateKey = {
