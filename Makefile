@@ -7,7 +7,7 @@ BIN         = .build/$(CONFIG)/riskattest
 # m = 2048) are far too slow unoptimised. -enable-testing keeps @testable imports working.
 TESTFLAGS   = -c release -Xswiftc -enable-testing
 
-.PHONY: deps build test sweep demo bench clean
+.PHONY: deps build test sweep demo bench clean fuzz fuzz-ci
 
 # System packages: libsodium and OpenSSL headers, pkg-config, and the openssl CLI (used by the
 # signature interop tests). Installed only when absent, so a fresh Debian machine just works.
@@ -25,11 +25,13 @@ build: deps
 	$(SWIFT) build -c $(CONFIG) --product riskattest
 
 # XCTest runs serially, so every test case logs one "Test Case '…' passed|failed|skipped" line;
-# the last line counts them.
+# the last line counts them. Then every fuzz target runs for a few seconds (`fuzz-ci`, below), so a
+# decoder that crashes on a known-shaped input fails the run too; the count line stays last.
 test: deps
 	$(SWIFT) build $(TESTFLAGS) --build-tests
 	@set -o pipefail; $(SWIFT) test $(TESTFLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test.log; \
 	status=$$?; \
+	$(MAKE) --no-print-directory fuzz-ci || status=1; \
 	p=$$(grep -cE "^Test Case '.*' passed" .build/test.log); \
 	k=$$(grep -cE "^Test Case '.*' skipped" .build/test.log); \
 	f=$$(grep -cE "^Test Case '.*' failed" .build/test.log); \
@@ -49,5 +51,22 @@ demo: build
 bench: build
 	$(BIN) bench all
 
+# Coverage-guided fuzzing (libFuzzer + AddressSanitizer, see Fuzz/run.sh and README "Fuzzing"): every
+# decoder and parser, FUZZ_SECONDS each. fuzz-ci is the short run for CI (about a minute of fuzzing
+# in all, after a cold build of the instrumented modules); both fail when any target finds a crash,
+# an oracle failure, a leak or a hang. Findings are saved under .build-fuzz/artifacts/.
+FUZZ_SECONDS    ?= 60
+FUZZ_CI_SECONDS ?= 7
+
+fuzz: deps
+	@./Fuzz/run.sh build
+	@fail=0; for t in $$(./Fuzz/run.sh list); do ./Fuzz/run.sh $$t $(FUZZ_SECONDS) || fail=1; done; exit $$fail
+
+fuzz-ci: deps
+	@start=$$(date +%s); ./Fuzz/run.sh build; \
+	fail=0; for t in $$(./Fuzz/run.sh list); do ./Fuzz/run.sh $$t $(FUZZ_CI_SECONDS) || fail=1; done; \
+	echo "fuzz-ci: $$(( $$(date +%s) - start )) s wall including the build; $$([ $$fail = 0 ] && echo 'no findings' || echo FAILED)"; \
+	exit $$fail
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz
