@@ -13,6 +13,12 @@
 public enum ExactScaling {
     /// Largest decimal exponent accepted (5³⁰ < 2⁷⁰ keeps `m·5ⁿ` inside 2¹²³).
     public static let maxDigits = 30
+    /// 5⁰ … 5³⁰, exact.
+    static let powersOfFive: [Int128] = {
+        var out: [Int128] = [1]
+        for _ in 0..<maxDigits { out.append(out[out.count - 1] * 5) }
+        return out
+    }()
 
     /// `⌊x·10^digits⌋` exactly, or nil when x is not finite or the result's magnitude reaches
     /// `bound`. Negative `digits` are not used.
@@ -24,8 +30,7 @@ public enum ExactScaling {
         let e = Int(x.exponent) - Double.significandBitCount
         let m = Int128(x.significandBitPattern | (x.isNormal ? (1 << UInt64(Double.significandBitCount)) : 0))
         let em = x.isNormal ? e : Int(Double.leastNormalMagnitude.exponent) - Double.significandBitCount
-        var p = m
-        for _ in 0..<n { p *= 5 }                       // exact: < 2^123
+        var p = m * powersOfFive[n]                      // exact: < 2^53 · 2^70 = 2^123
         if x < 0 { p = -p }
         let shift = n + em
         let v: Int128

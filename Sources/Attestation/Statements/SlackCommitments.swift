@@ -33,8 +33,11 @@ extension IntegerConstraint {
     /// - where `minus_k = −plus_k` (the member enters through its net value x⁺ − x⁻, as in every
     ///   linear metric) the two terms are one, plus_k·D_k with D_k = C_k⁺ − C_k⁻, when the caller
     ///   passes the differences (computed once per attestation, shared by all constraints).
+    /// `minusTwoTo64Times h`, when given, adds −2⁶⁴·h to the same multiscalar multiplication: the
+    /// verifier's low-limb commitment `S − 2⁶⁴·H` in one MSM (§14.5).
     public func slackCommitment(plus cPlus: [RistrettoPoint], minus cMinus: [RistrettoPoint],
-                                differences: [RistrettoPoint]? = nil) -> RistrettoPoint {
+                                differences: [RistrettoPoint]? = nil,
+                                minusTwoTo64Times h: RistrettoPoint? = nil) -> RistrettoPoint {
         var scalars: [Scalar] = []
         var points: [RistrettoPoint] = []
         scalars.reserveCapacity(2 * plus.count + 1)
@@ -53,6 +56,7 @@ extension IntegerConstraint {
             }
         }
         add(constant, .generator)
+        if let h { add(-(Int128(1) << 64), h) }
         if scalars.isEmpty { return .identity }
         return RistrettoPoint.multiscalarMulVartime(scalars, points)
     }
