@@ -44,8 +44,9 @@ enum AttestBench {
 
     /// The circuit: the requirements of portfolio-margin, delta-band, leverage, solvency,
     /// concentration and funding-carry in one source (the lines of Circuits/*.circuit; only the
-    /// header is shared). It compiles to 56 linear constraints (the scenario maxima, the delta
-    /// floor's pieces, the per-tier-table margin bounds), more than the issue's ~40.
+    /// header is shared). It compiles to 52 linear constraints in format version 2 (the scenario
+    /// maxima, the delta floor's pieces, the maintenance lines of the four futures tier tables; 56
+    /// in version 1, which also bounded the option tables), more than the issue's ~40.
     static let circuitSource = """
     circuit bench-combined v1
     param buffer = 1.2
