@@ -3,6 +3,8 @@
 // A finding is a trap: libFuzzer reports it as a "deadly signal" and saves the input. Set
 // SWIFT_BACKTRACE=enable=no (run.sh does) so the Swift runtime does not hang on the backtracer.
 
+import Attestation
+import SystemCrypto
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -60,3 +62,36 @@ func setupFailure(_ message: String) -> Never {
     printError("fuzz setup: \(message)\n")
     exit(3)
 }
+
+// MARK: Reference data shared by several targets (lazy: a target pays only for what it uses)
+
+/// The attestation type under test (one place to change after a format change).
+typealias FuzzedAttestation = AttestationV1
+
+/// The golden vector's public inputs (Vectors/attestations/manifest.json).
+let goldenMarket = repositoryFile("Vectors/attestations/inputs/market.json")
+let goldenCircuit = repositoryText("Vectors/attestations/inputs/solvency.circuit")
+let goldenKey: Ed25519PublicKey = {
+    do { return try Ed25519PublicKey(pem: repositoryText("Vectors/attestations/prover.pub")) } catch {
+        setupFailure("Vectors/attestations/prover.pub: \(error)")
+    }
+}()
+/// verify_at of the golden vector (Vectors/attestations/manifest.json).
+let goldenVerifyAt: Int64 = 1795510800
+
+// The attestation and openings pair the openings and disclosure targets check against.
+// After a format change, regenerate the pair with Fuzz/make-seeds.sh.
+let pairedAttestation: AttestationV1 = {
+    do { return try AttestationV1.decode(repositoryFile("Fuzz/corpus/attestation/examples.ratt")) } catch {
+        setupFailure("Fuzz/corpus/attestation/examples.ratt: \(error) (regenerate with Fuzz/make-seeds.sh)")
+    }
+}()
+let genuineOpenings: OpeningsFile = {
+    do {
+        let o = try OpeningsFile.parse(repositoryFile("Fuzz/corpus/openings/examples.openings.json"))
+        try o.checkAgainst(pairedAttestation)
+        return o
+    } catch {
+        setupFailure("Fuzz/corpus/openings/examples.openings.json: \(error) (regenerate with Fuzz/make-seeds.sh)")
+    }
+}()

@@ -11,18 +11,8 @@ import Attestation
 import SystemCrypto
 import Verifier
 
-typealias FuzzedAttestation = AttestationV1
 
 let goldenAttestation = repositoryFile("Vectors/attestations/solvency-examples.ratt")
-let goldenMarket = repositoryFile("Vectors/attestations/inputs/market.json")
-let goldenCircuit = repositoryText("Vectors/attestations/inputs/solvency.circuit")
-let goldenKey: Ed25519PublicKey = {
-    do { return try Ed25519PublicKey(pem: repositoryText("Vectors/attestations/prover.pub")) } catch {
-        setupFailure("Vectors/attestations/prover.pub: \(error)")
-    }
-}()
-/// verify_at of the golden vector (Vectors/attestations/manifest.json).
-let goldenVerifyAt: Int64 = 1795510800
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzAttestation(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

@@ -9,22 +9,6 @@
 // - the genuine openings disclose all their members, and that disclosure checks and round-trips.
 import Attestation
 
-// After a format change, regenerate the pair with Fuzz/make-seeds.sh.
-let pairedAttestation: AttestationV1 = {
-    do { return try AttestationV1.decode(repositoryFile("Fuzz/corpus/attestation/examples.ratt")) } catch {
-        setupFailure("Fuzz/corpus/attestation/examples.ratt: \(error) (regenerate with Fuzz/make-seeds.sh)")
-    }
-}()
-let genuineOpenings: OpeningsFile = {
-    do {
-        let o = try OpeningsFile.parse(repositoryFile("Fuzz/corpus/openings/examples.openings.json"))
-        try o.checkAgainst(pairedAttestation)
-        return o
-    } catch {
-        setupFailure("Fuzz/corpus/openings/examples.openings.json: \(error) (regenerate with Fuzz/make-seeds.sh)")
-    }
-}()
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOpenings(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = fuzzInput(data, size)

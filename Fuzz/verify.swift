@@ -11,17 +11,7 @@ import Attestation
 import SystemCrypto
 import Verifier
 
-typealias FuzzedAttestation = AttestationV1
 
-let goldenMarket = repositoryFile("Vectors/attestations/inputs/market.json")
-let goldenCircuit = repositoryText("Vectors/attestations/inputs/solvency.circuit")
-let goldenKey: Ed25519PublicKey = {
-    do { return try Ed25519PublicKey(pem: repositoryText("Vectors/attestations/prover.pub")) } catch {
-        setupFailure("Vectors/attestations/prover.pub: \(error)")
-    }
-}()
-/// verify_at of the golden vector (Vectors/attestations/manifest.json).
-let goldenVerifyAt: Int64 = 1795510800
 let goldenSigner: Ed25519PrivateKey = {
     guard let key = try? Ed25519PrivateKey(seed: [UInt8](repeating: 0x42, count: 32)), key.publicKey == goldenKey else {
         setupFailure("the manifest's prover seed does not match Vectors/attestations/prover.pub")

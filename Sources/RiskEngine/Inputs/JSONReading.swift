@@ -212,21 +212,10 @@ enum Read {
         return (d == 0 ? 0 : d, units)
     }
 
+    /// A quantity: the same rule, its 10⁻⁸ copy in 64 bits (maxMagnitude·10⁸ must fit).
     static func exactAmount(_ v: JSONValue, _ path: @autoclosure () -> String, maxMagnitude: Int64) throws(InputError) -> (Double, Int64) {
-        let t = try numberText(v, path())
-        let units: Int64
-        do {
-            units = try FixedPoint.parseDecimal(t, digits: 8)
-        } catch {
-            throw InputError(path: path(), message: "\(t) \(ExactDecimalValue.explain(error, digits: 8))")
-        }
-        guard units.magnitude <= UInt64(maxMagnitude) * 100_000_000 else {
-            throw InputError(path: path(), message: "\(t) is out of range [-\(maxMagnitude), \(maxMagnitude)]")
-        }
-        guard let d = Double(t), d.isFinite else {
-            throw InputError(path: path(), message: "\(t) is out of range")
-        }
-        return (d == 0 ? 0 : d, units)
+        let (d, units) = try exactWideAmount(v, path(), maxMagnitude: maxMagnitude)
+        return (d, Int64(units))        // |units| ≤ maxMagnitude·10⁸ ≤ 10^18 by the bound above
     }
 }
 
