@@ -36,6 +36,26 @@ public enum ConstantTimeMSM {
     /// Digits per scalar (4·64 = 256 bits cover a canonical scalar and the final carry).
     static let digitCount = 64
 
+    /// Σ over the terms 0..<count, in blocks of `blockSize` (so each block's tables stay in
+    /// cache), the blocks spread over worker threads: `blockSum(block)` evaluates one block. Which
+    /// blocks exist depends on `count` only, never on a scalar.
+    static func blockedSum(count n: Int, _ blockSum: @escaping @Sendable (Range<Int>) -> EdwardsPoint) -> RistrettoPoint {
+        if n == 0 { return .identity }
+        let parts = Parallel.map(count: n, minChunk: blockSize) { r -> EdwardsPoint in
+            var acc = EdwardsPoint.identity
+            var lo = r.lowerBound
+            while lo < r.upperBound {
+                let block = lo..<min(lo + blockSize, r.upperBound)
+                acc = (acc + blockSum(block).niels).extended
+                lo = block.upperBound
+            }
+            return acc
+        }
+        var acc = parts[0]
+        for p in parts.dropFirst() { acc = (acc + p.niels).extended }
+        return RistrettoPoint(acc)
+    }
+
     /// Writes the 64 signed radix-16 digits of each scalar in `range` to `out` (term-major).
     @inline(__always)
     static func writeDigits(_ scalars: UnsafeBufferPointer<Scalar>, _ range: Range<Int>,
@@ -57,20 +77,7 @@ extension RistrettoPoint {
     /// public (only their count affects timing). Extra entries of the longer array are ignored.
     public static func multiscalarMul(_ scalars: [Scalar], _ points: [RistrettoPoint]) -> RistrettoPoint {
         let n = min(scalars.count, points.count)
-        if n == 0 { return .identity }
-        let parts = Parallel.map(count: n, minChunk: ConstantTimeMSM.blockSize) { r -> EdwardsPoint in
-            var acc = EdwardsPoint.identity
-            var lo = r.lowerBound
-            while lo < r.upperBound {
-                let block = lo..<min(lo + ConstantTimeMSM.blockSize, r.upperBound)
-                acc = (acc + projectiveBlockSum(scalars, points, block).niels).extended
-                lo = block.upperBound
-            }
-            return acc
-        }
-        var acc = parts[0]
-        for p in parts.dropFirst() { acc = (acc + p.niels).extended }
-        return RistrettoPoint(acc)
+        return ConstantTimeMSM.blockedSum(count: n) { projectiveBlockSum(scalars, points, $0) }
     }
 
     /// One block of `multiscalarMul`: per-point projective Niels tables, then the shared chain.
@@ -199,20 +206,7 @@ public struct ConstantTimePointTables: Sendable {
     }
 
     private func sum(_ scalars: [Scalar], indices: [Int32]?, count n: Int) -> RistrettoPoint {
-        if n == 0 { return .identity }
-        let parts = Parallel.map(count: n, minChunk: ConstantTimeMSM.blockSize) { r -> EdwardsPoint in
-            var acc = EdwardsPoint.identity
-            var lo = r.lowerBound
-            while lo < r.upperBound {
-                let block = lo..<min(lo + ConstantTimeMSM.blockSize, r.upperBound)
-                acc = (acc + self.blockSum(scalars, indices, block).niels).extended
-                lo = block.upperBound
-            }
-            return acc
-        }
-        var acc = parts[0]
-        for p in parts.dropFirst() { acc = (acc + p.niels).extended }
-        return RistrettoPoint(acc)
+        ConstantTimeMSM.blockedSum(count: n) { self.blockSum(scalars, indices, $0) }
     }
 
     /// One block: digits of the block's scalars, then the shared chain over the block's tables.

@@ -149,9 +149,10 @@ final class ScenarioScreenTests: XCTestCase {
         }
     }
 
-    func testScreenedLadderGivesIdenticalLiquidationPrices() throws {
-        var insts = [F.perp("BP", "BTC", size: 0.001, mark: 50_010), F.perp("BIP", "BTC", linear: false, size: 100, mark: 50_005),
-                     F.future("BF", "BTC", size: 0.01, mark: 50_300, days: 60), F.perp("EP", "ETH", size: 0.01, mark: 3_001)]
+    /// The option chain both screened-ladder tests use: BTC calls and puts (some inverse) over five
+    /// strikes and three expiries, and ETH calls.
+    static func screenOptions() -> [Instrument] {
+        var insts: [Instrument] = []
         for (k, strike) in [35_000.0, 45_000, 50_000, 55_000, 70_000].enumerated() {
             for (d, days) in [7.0, 45, 200].enumerated() {
                 insts.append(F.option("BC\(k)\(d)", "BTC", .call, strike: strike, days: days, iv: 0.5 + 0.05 * Double(k)))
@@ -160,6 +161,13 @@ final class ScenarioScreenTests: XCTestCase {
             }
             insts.append(F.option("EC\(k)", "ETH", .call, strike: strike / 16, days: 30, iv: 0.7))
         }
+        return insts
+    }
+
+    func testScreenedLadderGivesIdenticalLiquidationPrices() throws {
+        var insts = [F.perp("BP", "BTC", size: 0.001, mark: 50_010), F.perp("BIP", "BTC", linear: false, size: 100, mark: 50_005),
+                     F.future("BF", "BTC", size: 0.01, mark: 50_300, days: 60), F.perp("EP", "ETH", size: 0.01, mark: 3_001)]
+        insts += Self.screenOptions()
         let market = F.market(underlyings: [("BTC", 50_000, 0.03), ("ETH", 3_000, 0.03)], instruments: insts,
                               scenarios: F.grid(["BTC", "ETH"]))
         try checkScreenedLadder(market: market, insts: insts)
@@ -169,14 +177,7 @@ final class ScenarioScreenTests: XCTestCase {
     /// adds constants to every option value, which the screen's rounding scale must cover.
     func testScreenedLadderGivesIdenticalLiquidationPricesWithMarksOffModel() throws {
         var insts = [F.perp("BP", "BTC", size: 0.001, mark: 50_010), F.perp("EP", "ETH", size: 0.01, mark: 3_001)]
-        for (k, strike) in [35_000.0, 45_000, 50_000, 55_000, 70_000].enumerated() {
-            for (d, days) in [7.0, 45, 200].enumerated() {
-                insts.append(F.option("BC\(k)\(d)", "BTC", .call, strike: strike, days: days, iv: 0.5 + 0.05 * Double(k)))
-                insts.append(F.option("BPU\(k)\(d)", "BTC", .put, strike: strike, days: days, iv: 0.55 + 0.04 * Double(d),
-                                      inverse: d == 2))
-            }
-            insts.append(F.option("EC\(k)", "ETH", .call, strike: strike / 16, days: 30, iv: 0.7))
-        }
+        insts += Self.screenOptions()
         var market = F.market(underlyings: [("BTC", 50_000, 0.03), ("ETH", 3_000, 0.03)], instruments: insts,
                               scenarios: F.grid(["BTC", "ETH"]))
         var rng = Rng(s: 0x0FF_0DE1)
