@@ -165,6 +165,7 @@ final class SoundnessTests: XCTestCase {
                 checkedTrue += 1
             }
         }
+        print("soundness sweep: \(refused) false statements refused, \(checkedTrue) true ones proved (\(4 * Self.cases) cases)")
         XCTAssertGreaterThan(refused, Self.cases / 2, "the sweep must exercise false statements")
         XCTAssertGreaterThan(checkedTrue, Self.cases / 4, "the sweep must exercise true statements")
     }
@@ -207,6 +208,7 @@ final class SoundnessTests: XCTestCase {
                 }
             }
         }
+        print("forced prover: \(forced) false statements proved by force, all rejected by verify")
         XCTAssertGreaterThan(forced, 6)
     }
 }

@@ -7,8 +7,9 @@ public enum AttestationLimits {
     public static let maxTotalBytes = 4 << 20
     public static let maxInstruments = 1024
     public static let maxCollateral = 64
-    /// Auxiliary witness members (settlement balances, margin witnesses); see `AuxiliaryMember`.
-    public static let maxAuxiliary = 256
+    /// Auxiliary witness members (settlements, margin witnesses, whole-unit companions): a snapshot
+    /// at its limits needs 1 + 64 + 2·64 + 64 + 1 + 64 = 322; see `AuxiliaryMember`.
+    public static let maxAuxiliary = 512
     public static let maxConstraints = 4096
     public static let maxParameters = 64
     public static let maxNameBytes = 64
