@@ -64,6 +64,10 @@ public struct ProveResult: Sendable {
     public var openings: OpeningsFile
     /// The statements proven, in words (one per expanded constraint).
     public var statements: [String]
+    /// Why a verifier with the default policy (SPEC §14.6: snapshot at most 1 h old at creation,
+    /// validity at most 24 h) would refuse this attestation, if it would; the relying party may
+    /// have agreed to other bounds, so these are warnings, not errors.
+    public var policyWarnings: [String] = []
 }
 
 public enum Prover {
@@ -188,6 +192,15 @@ public enum Prover {
         let openings: OpeningsFile
         do { openings = try OpeningsFile(attestation: attestation, salts: book.salts, records: book.records) }
         catch { throw .invalidRequest("openings: \(error)") }
-        return ProveResult(attestation: attestation, openings: openings, statements: system.constraints.map(\.text))
+        var warnings: [String] = []
+        let age = req.createdAt - market.asOf.seconds
+        if age > 3_600 {
+            warnings.append("created \(age) s after the snapshot's as_of: verifiers with the default policy accept at most 1 h (--max-snapshot-age)")
+        }
+        if req.validForSeconds > 86_400 {
+            warnings.append("valid for \(req.validForSeconds) s: verifiers with the default policy accept at most 24 h (--max-validity)")
+        }
+        return ProveResult(attestation: attestation, openings: openings, statements: system.constraints.map(\.text),
+                           policyWarnings: warnings)
     }
 }

@@ -136,6 +136,7 @@ struct Prove: ParsableCommand {
         do { try pair.commit(attestation: bytes, openings: result.openings) } catch { throw CLI.fail(error.description, code: 2) }
         let ms = Double((clock.now - start).components.attoseconds) / 1e15 + Double((clock.now - start).components.seconds) * 1e3
         Terminal.line("wrote \(out) (\(bytes.count) bytes, \(result.statements.count) statements proven in \(String(format: "%.0f", ms)) ms) and \(out).openings (mode 0600)")
+        for w in result.policyWarnings { FileHandle.standardError.write(Data("warning: \(UntrustedText.escape(w))\n".utf8)) }
     }
 }
 
