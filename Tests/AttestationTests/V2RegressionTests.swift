@@ -224,6 +224,35 @@ final class V2RegressionTests: XCTestCase {
         // Collateral amount: the portfolio schema's 10^12 (at the limit above; one past in case 5).
     }
 
+    /// A snapshot at its limits (64 underlyings, 64 collateral assets, 64 tier tables each used by
+    /// a perpetual) gives 1 + 64 + 2·64 + 64 + 1 + 64 = 322 auxiliary members: within format v2's
+    /// 512, so such an attestation encodes, proves and verifies.
+    func testSnapshotAtItsLimitsAttests() throws {
+        var unds: [String] = [], insts: [String] = [], colls: [String] = [], tables: [String] = []
+        for k in 0..<64 {
+            let u = "U\(k)"
+            unds.append(#"{"id": "\#(u)", "index_price": 100, "price_time": "2026-11-24T07:59:45Z", "rate": 0.01}"#)
+            insts.append(#"{"id": "\#(u)-PERP", "underlying": "\#(u)", "type": "perpetual", "margining": "linear", "contract_size": 1, "mark_price": 100, "funding_rate": 0.0001, "funding_interval_hours": 8, "tier_table": "T\#(k)"}"#)
+            colls.append(#"{"id": "C\#(k)", "price": 1, "haircut": 0}"#)
+            tables.append(#"{"name": "T\#(k)", "tiers": [{"max_notional": null, "maintenance_rate": 0.01, "initial_rate": 0.02, "cumulative_deduction": 0}]}"#)
+        }
+        let market = Array("""
+        {"schema": "riskattest.market/1", "snapshot_id": "limits", "as_of": "2026-11-24T08:00:00Z", "quote_currency": "USD",
+         "max_price_age_seconds": 300, "underlyings": [\(unds.joined(separator: ","))], "instruments": [\(insts.joined(separator: ","))],
+         "collateral": [\(colls.joined(separator: ","))],
+         "margin": {"portfolio_maintenance_fraction": 0.5,
+           "option_margin": {"short_initial_rate": 0.15, "short_initial_floor_rate": 0.1, "short_maintenance_rate": 0.075},
+           "tier_tables": [\(tables.joined(separator: ","))]},
+         "scenarios": [{"name": "down", "price_moves": {"U0": -0.1}, "vol_shock": {"type": "none"}, "weight": 1}]}
+        """.utf8)
+        let book = Self.portfolio([#"{"instrument": "U0-PERP", "quantity": 10, "entry_price": 100}"#], [#"{"asset": "C0", "amount": 1000}"#])
+        let circuit = "circuit s v1\nparam k = 1\nrequire equity >= k * mm\nrequire equity >= k * im\n"
+        let r = try Prover.prove(Self.request(market, book, circuit))
+        XCTAssertEqual(r.attestation.auxiliaryMembers.count, 322)
+        XCTAssertTrue(Self.verify(r, market, circuit).valid)
+        XCTAssertEqual(try AttestationV1.decode(r.attestation.encode()), r.attestation)
+    }
+
     // Case 6: created_at / expires_at were free.
     func testRegressionCase6TimeIsTiedToTheSnapshot() throws {
         let market = try EndToEnd.market(), book = try EndToEnd.portfolio()
