@@ -10,6 +10,7 @@ struct RiskAttest: ParsableCommand {
         subcommands: [
             Version.self,
             PriceCommand.self,
+            IVCommand.self,
             Metrics.self,
             Demo.self,
             Bench.self,

@@ -237,6 +237,14 @@ final class CLIHardeningTests: XCTestCase {
         try expect(2, ["price", "--model", "sabr", "--type", "call", "--strike", "1", "--expiry", "1", "--vol", "0.5",
                        "--rate", "0", "--spot", "1"])
 
+        // iv: a volatility (0), unusable input or no volatility for the price (2).
+        let ivArgs = ["iv", "--type", "put", "--strike", "3459.76", "--expiry", "0.049315068493150684", "--rate", "0"]
+        let iv = try expect(0, ivArgs + ["--price", "1055.883912962749", "--forward", "2414.13", "--json"])
+        XCTAssertTrue(iv.out.contains("\"implied_vol\": 0.93810000000"), iv.out)
+        try expect(2, ivArgs + ["--price", "1000", "--forward", "2414.13"])                 // below intrinsic
+        try expect(2, ivArgs + ["--price", "1055", "--forward", "2414.13", "--spot", "2400"]) // both
+        try expect(2, ivArgs + ["--price", "1055"])                                          // neither
+
         // metrics
         try expect(0, ["metrics", "--portfolio", Self.portfolio, "--market", Self.market])
         try expect(2, ["metrics", "--portfolio", tmp("missing.json"), "--market", Self.market])
