@@ -194,10 +194,10 @@ public enum Prover {
         catch { throw .invalidRequest("openings: \(error)") }
         var warnings: [String] = []
         let age = req.createdAt - market.asOf.seconds
-        if age > 3_600 {
+        if age > DefaultPolicy.maxSnapshotAgeSeconds {
             warnings.append("created \(age) s after the snapshot's as_of: verifiers with the default policy accept at most 1 h (--max-snapshot-age)")
         }
-        if req.validForSeconds > 86_400 {
+        if req.validForSeconds > DefaultPolicy.maxValiditySeconds {
             warnings.append("valid for \(req.validForSeconds) s: verifiers with the default policy accept at most 24 h (--max-validity)")
         }
         return ProveResult(attestation: attestation, openings: openings, statements: system.constraints.map(\.text),

@@ -95,8 +95,8 @@ public struct VerificationPolicy: Sendable, Equatable {
     /// Whether an attestation without a nonce is refused (an expected nonce implies this).
     public var requireNonce: Bool
 
-    public static let defaultMaxSnapshotAgeSeconds: Int64 = 3_600
-    public static let defaultMaxValiditySeconds: Int64 = 86_400
+    public static let defaultMaxSnapshotAgeSeconds = DefaultPolicy.maxSnapshotAgeSeconds
+    public static let defaultMaxValiditySeconds = DefaultPolicy.maxValiditySeconds
 
     public init(parameters: [String: String] = [:], maxSnapshotAgeSeconds: Int64 = Self.defaultMaxSnapshotAgeSeconds,
                 maxValiditySeconds: Int64 = Self.defaultMaxValiditySeconds, requireNonce: Bool = false) {

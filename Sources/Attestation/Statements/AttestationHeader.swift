@@ -51,6 +51,15 @@ extension AttestationBody {
     }
 }
 
+/// The default relying-party policy of SPEC §14.6, shared by the verifier (which applies it) and
+/// the prover (which warns when an attestation would fail it).
+public enum DefaultPolicy {
+    /// Largest `created_at − as_of` a default verifier accepts.
+    public static let maxSnapshotAgeSeconds: Int64 = 3_600
+    /// Largest `expires_at − created_at` a default verifier accepts.
+    public static let maxValiditySeconds: Int64 = 86_400
+}
+
 /// The attestation body before its proofs exist.
 public struct AttestationHeader: Sendable {
     public let draft: AttestationBody

@@ -45,11 +45,6 @@ public enum ExactScaling {
         guard v.magnitude < bound.magnitude else { return nil }
         return v
     }
-
-    /// `⌈x·10^digits⌉` exactly (as `−⌊−x·10^digits⌋`).
-    public static func ceil(_ x: Double, digits n: Int, bound: Int128) -> Int128? {
-        floor(-x, digits: n, bound: bound).map { -$0 }
-    }
 }
 
 /// A signed integer of up to 255 bits, `high·2¹²⁸ + low` — what a constraint's slack needs: a

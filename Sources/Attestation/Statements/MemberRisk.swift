@@ -29,8 +29,6 @@ struct MemberRisk: Sendable {
     var shortOptionIM = 0.0
     var isCollateral = false
     var isMarginWitness = false
-    /// For a whole-unit companion, its base member's index.
-    var wholeOf: Int? = nil
 
     init(scenarios: Int) {
         scenarioValues = [Double](repeating: 0, count: scenarios)
@@ -106,7 +104,7 @@ struct MemberRisk: Sendable {
         // A whole-unit companion is its base in another unit: the same per-unit row (the unit
         // digits, 0 instead of 8, scale its coefficients; SPEC §14.3 ties them together exactly).
         for (k, role) in layout.roles.enumerated() {
-            if case .wholeUnits(let b) = role { rows[k] = rows[b]; rows[k].wholeOf = b }
+            if case .wholeUnits(let b) = role { rows[k] = rows[b] }
         }
         return rows
     }
