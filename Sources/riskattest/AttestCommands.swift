@@ -269,13 +269,7 @@ struct Disclose: ParsableCommand {
             do {
                 guard !ids.isEmpty else { throw CLI.Failure(description: "--instrument: name at least one id") }
                 var indices: [Int] = []
-                for id in ids {
-                    indices.append(try file.memberIndex(forID: id))
-                    // A collateral balance is committed as a fraction below one unit plus whole
-                    // units in its companion (SPEC §14.1): disclose both, or the auditor would
-                    // see only the fraction.
-                    if let whole = try? file.memberIndex(forID: "whole:collateral:\(id)") { indices.append(whole) }
-                }
+                for id in ids { indices += try file.memberIndices(forID: id) }
                 let d = try file.disclosure(of: indices, attestation: a)
                 try AtomicFile.write(d.json(), to: out, mode: 0o644)
             } catch let e as CLI.Failure { throw e } catch { throw CLI.Failure(description: "\(error)") }

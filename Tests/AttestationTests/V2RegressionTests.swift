@@ -179,13 +179,16 @@ final class V2RegressionTests: XCTestCase {
             XCTAssertTrue(Self.verify(r, market, c).valid, c)
             // The 10^12 USDC balance is committed as whole units plus a fraction; disclosed
             // together they give the balance back exactly.
-            let base = try r.openings.memberIndex(forID: "USDC"), whole = try r.openings.memberIndex(forID: "whole:collateral:USDC")
+            let usdc = try r.openings.memberIndices(forID: "USDC")
+            XCTAssertEqual(usdc.count, 2, "a collateral balance is disclosed with its whole-unit companion")
             let members = try checkDisclosure(attestation: r.attestation,
-                                              disclosure: try r.openings.disclosure(of: [base, whole], attestation: r.attestation)).members
+                                              disclosure: try r.openings.disclosure(of: usdc, attestation: r.attestation)).members
             XCTAssertEqual(members.map(\.witnessValue), [0, 1_000_000_000_000])
-            let btc = try r.openings.memberIndex(forID: "BTC"), btcWhole = try r.openings.memberIndex(forID: "whole:collateral:BTC")
-            XCTAssertEqual(try checkDisclosure(attestation: r.attestation, disclosure: try r.openings.disclosure(of: [btc, btcWhole], attestation: r.attestation))
+            XCTAssertEqual(try checkDisclosure(attestation: r.attestation,
+                                               disclosure: try r.openings.disclosure(of: try r.openings.memberIndices(forID: "BTC"),
+                                                                                     attestation: r.attestation))
                 .members.map(\.witnessValue), [12_345_678, 0])
+            XCTAssertEqual(try r.openings.memberIndices(forID: "BTCUSDT-PERP").count, 1)
         }
         // The statement is still exact at that size: 10^12 + 1 quote of equity is refused.
         let tooMuch = "circuit pos v1\nparam floor = \(RandomBooks.num(report.margin.equity + 1, 2))\nrequire equity >= floor\n"

@@ -181,6 +181,16 @@ public struct OpeningsFile: Sendable, Equatable {
         try BookTree(salts: members.map(\.salt), records: members.map(\.record))
     }
 
+    /// The members that hold `id`'s quantity: its own member, and for a collateral balance also its
+    /// whole-unit companion `whole:collateral:<id>` (format v2 holds a balance as a fraction below one
+    /// unit plus whole units, SPEC §14.1) — disclosing only the first would show the fraction alone.
+    public func memberIndices(forID id: String) throws(DisclosureError) -> [Int] {
+        let first = try memberIndex(forID: id)
+        guard members.first(where: { $0.index == first })?.record.kind == .collateral,
+              let whole = try? memberIndex(forID: "whole:collateral:\(id)") else { return [first] }
+        return [first, whole]
+    }
+
     /// Index of the member whose record id is `id` (an instrument or collateral id, or an
     /// auxiliary label).
     public func memberIndex(forID id: String) throws(DisclosureError) -> Int {
