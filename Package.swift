@@ -13,6 +13,9 @@
 //   Attestation     the attestation format, book commitment (Merkle) and disclosure records
 //   Prover          builds attestations from a private book (depends on everything above)
 //   Verifier        checks attestations against public data only (never imports Prover)
+//   VerificationService  `riskattest serve`: intake, batch verification, members, challenges, audit
+//                   chain, status and metrics for a clearing house (Hummingbird 2; SQLite or
+//                   PostgreSQL behind one store protocol)
 //   riskattest      the command-line tool
 import PackageDescription
 
@@ -33,6 +36,14 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The verification service (issue 13). Only versions the package mirror lists.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", path: "Sources/CSodium",
@@ -54,9 +65,19 @@ let package = Package(
                                                "Ristretto255", "Merlin", "SystemCrypto"]),
         .target(name: "Verifier", dependencies: ["Attestation", "Bulletproofs", "Circuits", "RiskEngine",
                                                  "Ristretto255", "Merlin", "SystemCrypto"]),
+        .target(name: "VerificationService", dependencies: [
+            "Attestation", "Verifier", "SystemCrypto", "RiskEngine", "Circuits",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "riskattest", dependencies: [
             "RiskEngine", "Ristretto255", "Merlin", "SystemCrypto", "Bulletproofs",
-            "Circuits", "Attestation", "Prover", "Verifier", "CSodium", "CFixedFormat",
+            "Circuits", "Attestation", "Prover", "Verifier", "VerificationService", "CSodium", "CFixedFormat",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -66,6 +87,10 @@ let package = Package(
         .testTarget(name: "SystemCryptoTests", dependencies: ["SystemCrypto"]),
         .testTarget(name: "BulletproofsTests", dependencies: ["Bulletproofs", "Ristretto255", "Merlin"]),
         .testTarget(name: "CircuitsTests", dependencies: ["Circuits", "RiskEngine", "SystemCrypto"]),
+        .testTarget(name: "VerificationServiceTests", dependencies: [
+            "VerificationService", "Attestation", "Prover", "Verifier", "Circuits", "RiskEngine", "SystemCrypto",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "AttestationTests", dependencies: ["Attestation", "Prover", "Verifier",
                                                              "Circuits", "RiskEngine", "SystemCrypto"]),
     ],

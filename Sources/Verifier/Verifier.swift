@@ -44,6 +44,41 @@ public enum VerificationFailure: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// A stable machine-readable name for the failure (snake_case), for services and scripts that
+    /// must branch on *why* an attestation failed without parsing the message. Never changes
+    /// meaning once published (the verification service stores it as `failure_code`).
+    public var code: String {
+        switch self {
+        case .unusableMarket: return "unusable_market"
+        case .unusableCircuit: return "unusable_circuit"
+        case .unusablePolicy: return "unusable_policy"
+        case .malformed: return "malformed"
+        case .untrustedProver: return "untrusted_prover"
+        case .badSignature: return "bad_signature"
+        case .snapshotMismatch: return "snapshot_mismatch"
+        case .circuitMismatch: return "circuit_mismatch"
+        case .parameter: return "parameter"
+        case .notYetValid: return "not_yet_valid"
+        case .expired: return "expired"
+        case .nonceMismatch: return "nonce_mismatch"
+        case .nonceMissing: return "nonce_missing"
+        case .parameterMismatch: return "parameter_mismatch"
+        case .createdBeforeSnapshot: return "created_before_snapshot"
+        case .snapshotTooOld: return "snapshot_too_old"
+        case .validityTooLong: return "validity_too_long"
+        case .layoutMismatch: return "layout_mismatch"
+        case .statement: return "statement"
+        case .proofInvalid: return "proof_invalid"
+        }
+    }
+
+    /// Every code `code` can return, for documentation and the service's metrics.
+    public static let allCodes = ["unusable_market", "unusable_circuit", "unusable_policy", "malformed",
+                                  "untrusted_prover", "bad_signature", "snapshot_mismatch", "circuit_mismatch",
+                                  "parameter", "not_yet_valid", "expired", "nonce_mismatch", "nonce_missing",
+                                  "parameter_mismatch", "created_before_snapshot", "snapshot_too_old",
+                                  "validity_too_long", "layout_mismatch", "statement", "proof_invalid"]
+
     /// Escaped with `UntrustedText` (RiskEngine): the message may quote text from an input file,
     /// which must not reach a terminal raw.
     public var description: String { UntrustedText.escape(unescapedDescription) }
@@ -138,6 +173,8 @@ public struct VerificationRequest: Sendable {
 public struct VerificationReport: Sendable, Codable, Equatable {
     public var valid: Bool
     public var reason: String?
+    /// `VerificationFailure.code` of the reason, nil when valid.
+    public var failureCode: String?
     public var unusableInput: Bool
     public var circuit: String?
     public var circuitHash: String?
@@ -154,7 +191,7 @@ public struct VerificationReport: Sendable, Codable, Equatable {
     public var verifyMilliseconds: Double
 
     static func failed(_ f: VerificationFailure, bytes: Int) -> VerificationReport {
-        VerificationReport(valid: false, reason: f.description, unusableInput: f.isUnusableInput, circuit: nil,
+        VerificationReport(valid: false, reason: f.description, failureCode: f.code, unusableInput: f.isUnusableInput, circuit: nil,
                            circuitHash: nil, parameters: [:], statements: [], snapshotID: nil, snapshotSHA256: nil,
                            proverKey: nil, createdAt: nil, expiresAt: nil, nonce: nil, attestationBytes: bytes,
                            proofBytes: [:], verifyMilliseconds: 0)
@@ -189,6 +226,12 @@ public enum Verifier {
     /// multi-scalar multiplication. If the batch fails, each attestation is re-checked alone so
     /// every report names its own result.
     public static func verifyBatch(_ requests: [VerificationRequest]) -> [VerificationReport] {
+        verifyBatchDetailed(requests).reports
+    }
+
+    /// `verifyBatch`, also telling whether the joint range-proof check failed, so that every
+    /// attestation was re-checked alone (a service counts these isolations).
+    public static func verifyBatchDetailed(_ requests: [VerificationRequest]) -> (reports: [VerificationReport], jointCheckFailed: Bool) {
         let clock = ContinuousClock()
         let start = clock.now
         var reports: [VerificationReport] = []
@@ -211,14 +254,14 @@ public enum Verifier {
             for k in reports.indices where reports[k].valid {
                 do { try RangeProof.batchVerify(items[k]) } catch {
                     let f = VerificationFailure.proofInvalid("\(error)")
-                    reports[k].valid = false; reports[k].reason = f.description
+                    reports[k].valid = false; reports[k].reason = f.description; reports[k].failureCode = f.code
                 }
             }
         }
         let elapsed = clock.now - start
         let ms = Double(elapsed.components.seconds) * 1e3 + Double(elapsed.components.attoseconds) / 1e15
         for k in reports.indices { reports[k].verifyMilliseconds = ms / Double(max(1, requests.count)) }
-        return reports
+        return (reports, !batchOK)
     }
 
     /// Every check except the range proofs, which it returns as batch items.
@@ -332,7 +375,7 @@ public enum Verifier {
         }
 
         let report = VerificationReport(
-            valid: true, reason: nil, unusableInput: false,
+            valid: true, reason: nil, failureCode: nil, unusableInput: false,
             circuit: "\(circuit.name) v\(circuit.version)", circuitHash: Hex.encode(a.circuitHash),
             parameters: params, statements: system.constraints.map(\.text),
             snapshotID: a.snapshotID, snapshotSHA256: Hex.encode(a.snapshotHash), proverKey: Hex.encode(a.proverKey),

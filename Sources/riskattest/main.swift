@@ -21,6 +21,8 @@ struct RiskAttest: ParsableCommand {
             Disclose.self,
             CheckDisclosure.self,
             CryptoCommand.self,
+            Serve.self,
+            Audit.self,
         ]
     )
 }
