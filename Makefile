@@ -27,9 +27,11 @@ build: deps
 # XCTest runs serially, so every test case logs one "Test Case '…' passed|failed|skipped" line;
 # the last line counts them. Then every fuzz target runs for a few seconds (`fuzz-ci`, below), so a
 # decoder that crashes on a known-shaped input fails the run too; the count line stays last.
+# The verification service's tests run against SQLite and a real PostgreSQL server, which
+# .ci/postgres.sh installs (Debian's postgresql) and starts when absent.
 test: deps
 	$(SWIFT) build $(TESTFLAGS) --build-tests
-	@set -o pipefail; $(SWIFT) test $(TESTFLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test.log; \
+	@set -o pipefail; export RISKATTEST_TEST_POSTGRES_URL=$$(.ci/postgres.sh); $(SWIFT) test $(TESTFLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test.log; \
 	status=$$?; \
 	$(MAKE) --no-print-directory fuzz-ci || status=1; \
 	p=$$(grep -cE "^Test Case '.*' passed" .build/test.log); \

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import VerificationService
+import RiskEngine
 import Verifier
 
 /// `riskattest serve`: the verification service (README "Clearing house", SPEC §18).
@@ -155,3 +156,25 @@ func blockingAsync<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T 
 }
 
 final class ResultBox<T>: @unchecked Sendable { var value: T? }
+
+/// `riskattest restamp`: the snapshot with every time moved so that as_of is the given time.
+struct Restamp: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a copy of a market snapshot with all its times shifted so that as_of is the given time.",
+        discussion: "For demonstrations and tests: the bundled example snapshot, re-dated to now, so that attestations made on it pass a verifier's freshness policy. Every interval in the snapshot (price ages, expiries) is kept.")
+
+    @Option(name: .long, help: "Market snapshot (JSON).") var market: String
+    @Option(name: .long, help: "New as_of: ISO-8601 UTC, unix seconds, or \"now\" (default).") var asOf: String = "now"
+    @Option(name: .long, help: "Output file (written atomically).") var out: String
+
+    func run() throws {
+        do {
+            let bytes = try CLI.read(market, what: "market")
+            let t = asOf == "now" ? CLI.now : try CLI.time(asOf, option: "--as-of")
+            let shifted: [UInt8]
+            do { shifted = try MarketRestamp.shift(bytes, toAsOf: t) } catch { throw CLI.Failure(description: "market \(market): \(error)") }
+            do { try AtomicFile.write(shifted, to: out) } catch { throw CLI.Failure(description: "\(out): \(error)") }
+            print("wrote \(UntrustedText.escape(out)) (as_of \(Timestamp(seconds: t).iso8601))")
+        } catch let e as CLI.Failure { throw CLI.fail(e.description, code: 2) }
+    }
+}

@@ -23,6 +23,7 @@ struct RiskAttest: ParsableCommand {
             CryptoCommand.self,
             Serve.self,
             Audit.self,
+            Restamp.self,
         ]
     )
 }

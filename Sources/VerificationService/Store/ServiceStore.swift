@@ -50,10 +50,10 @@ public struct ServiceStore: Sendable {
         return AuditEntry(seq: seq, at: at, actor: actor, action: action, subject: subject, details: text, prevHash: prevHex, hash: hash)
     }
 
-    public func auditEntries(after: Int64, limit: Int) async throws -> [AuditEntry] {
+    public func auditEntries(after: Int64, limit: Int, upTo last: Int64 = .max) async throws -> [AuditEntry] {
         try await db.transaction { tx in
-            try await tx.query("SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?", [.int(after), .int(Int64(limit))])
-                .map(Self.auditEntry)
+            try await tx.query("SELECT * FROM audit WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+                               [.int(after), .int(last), .int(Int64(limit))]).map(Self.auditEntry)
         }
     }
 
@@ -64,6 +64,8 @@ public struct ServiceStore: Sendable {
     }
 
     /// Recomputes the whole chain (in pages, so memory stays bounded) and reports the first break.
+    /// Entries are read up to the head as it was at the start, so a service appending meanwhile
+    /// cannot make an intact chain look truncated.
     public func verifyAudit(pageSize: Int = 5_000) async throws -> (entries: Int64, broken: AuditChain.Break?) {
         let head = try await db.transaction { tx in try await tx.query("SELECT seq, hash FROM audit_head WHERE id = 1") }
         guard let h = head.first else { return (0, AuditChain.Break(seq: 0, reason: "the chain head row is missing")) }
@@ -72,7 +74,7 @@ public struct ServiceStore: Sendable {
         var carried: AuditEntry? = nil
         var count: Int64 = 0
         while true {
-            let page = try await auditEntries(after: after, limit: pageSize)
+            let page = try await auditEntries(after: after, limit: pageSize, upTo: headSeq)
             if page.isEmpty { break }
             // Verify the page as the continuation of the previous one: prepend the last entry
             // checked, whose hash is already established.
