@@ -7,7 +7,7 @@ BIN         = .build/$(CONFIG)/riskattest
 # m = 2048) are far too slow unoptimised. -enable-testing keeps @testable imports working.
 TESTFLAGS   = -c release -Xswiftc -enable-testing
 
-.PHONY: deps build test sweep demo bench clean fuzz fuzz-ci
+.PHONY: deps build test sweep demo bench clean fuzz fuzz-ci conformance
 
 # System packages: libsodium and OpenSSL headers, pkg-config, and the openssl CLI (used by the
 # signature interop tests). Installed only when absent, so a fresh Debian machine just works.
@@ -46,6 +46,13 @@ test: deps
 sweep: deps
 	$(SWIFT) build $(TESTFLAGS) --build-tests
 	RISKATTEST_SWEEP_CASES=400 $(SWIFT) test $(TESTFLAGS) --skip-build --disable-swift-testing --filter SoundnessTests
+
+# OpenAPI conformance of `riskattest serve` (Tests/conformance/run.sh): validates
+# OpenAPI/riskattest.yaml, starts the service on a free loopback port, seeds it with a real
+# attestation and runs schemathesis (pinned, in .build/conformance-venv) with every check against
+# the document. Not part of `make test` yet.
+conformance: build
+	./Tests/conformance/run.sh $(BIN)
 
 demo: build
 	$(BIN) demo

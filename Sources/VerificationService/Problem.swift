@@ -81,6 +81,9 @@ public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
 /// `HTTPError`s (unknown route, wrong method, body too large) by status, storage failures as 503,
 /// anything else as 500 without internals.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The routes' methods by path, so an unsupported method on a known path is 405, not 404.
+    var methods = RouteMethods([])
+
     func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -90,7 +93,18 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let e as HTTPError {
             let p: Problem
             switch e.status {
-            case .notFound: p = .notFound("no route \(request.method) \(request.uri.path)")
+            case .notFound:
+                // The router answers 404 for a known path with another method too: that is a 405
+                // with the path's methods in `Allow`.
+                let allowed = methods.allowed(request.uri.path)
+                guard allowed.isEmpty || allowed.contains(request.method) else {
+                    var r = Self.response(Problem(.methodNotAllowed, "method-not-allowed", "Method not allowed",
+                                                  "\(request.method) is not supported on \(request.uri.path)"),
+                                          path: request.uri.path)
+                    r.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+                    return r
+                }
+                p = .notFound("no route \(request.method) \(request.uri.path)")
             case .contentTooLarge: p = .tooLarge(ServiceLimits.maxAttestationBytes)
             case .methodNotAllowed: p = Problem(.methodNotAllowed, "method-not-allowed", "Method not allowed", "\(request.method) \(request.uri.path)")
             case .unsupportedMediaType: p = .unsupportedMediaType(e.body ?? "wrong content type")

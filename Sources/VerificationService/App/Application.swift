@@ -61,30 +61,70 @@ public func buildApplication(_ env: ServiceEnvironment, logger: Logger = Logger(
 
 public func buildRouter(_ env: ServiceEnvironment) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
-    router.add(middleware: ProblemMiddleware())
     let api = ServiceAPI(env: env)
-    router.get("/healthz") { _, _ in try JSONBody.response(["status": "ok"]) }
-    router.get("/readyz") { _, _ in try await api.ready() }
-    router.get("/metrics") { _, _ in try await api.metricsText() }
-    guard env.config.role != .worker else { return router }
-
-    router.post("/v1/snapshots") { req, ctx in try await api.registerSnapshot(req, ctx) }
-    router.get("/v1/snapshots/:sha256") { _, ctx in try await api.snapshot(ctx) }
-    router.post("/v1/circuits") { req, ctx in try await api.registerCircuit(req, ctx) }
-    router.get("/v1/circuits/:hash") { _, ctx in try await api.circuit(ctx) }
-    router.post("/v1/members") { req, ctx in try await api.createMember(req, ctx) }
-    router.get("/v1/members") { req, ctx in try await api.listMembers(req, ctx) }
-    router.get("/v1/members/:id") { req, ctx in try await api.member(req, ctx) }
-    router.post("/v1/members/:id/keys") { req, ctx in try await api.addKey(req, ctx) }
-    router.delete("/v1/members/:id/keys/:key") { req, ctx in try await api.revokeKey(req, ctx) }
-    router.get("/v1/members/:id/attestations") { req, ctx in try await api.memberAttestations(req, ctx) }
-    router.get("/v1/members/:id/status") { req, ctx in try await api.memberStatus(req, ctx) }
-    router.post("/v1/challenges") { req, ctx in try await api.challenge(req, ctx) }
-    router.post("/v1/attestations") { req, ctx in try await api.submit(req, ctx) }
-    router.get("/v1/attestations/:id") { _, ctx in try await api.attestation(ctx) }
-    router.get("/v1/attestations/:id/raw") { _, ctx in try await api.attestationBytes(ctx) }
-    router.get("/v1/audit") { req, ctx in try await api.audit(req, ctx) }
+    // The routes are listed before they are registered so that ProblemMiddleware knows every
+    // path's methods: a known path with another method is 405 with `Allow` (RFC 9110 §15.5.6),
+    // not Hummingbird's 404 (found by the OpenAPI conformance run, Tests/conformance).
+    var routes: [Route] = [
+        Route(.get, "/healthz") { _, _ in try JSONBody.response(["status": "ok"]) },
+        Route(.get, "/readyz") { _, _ in try await api.ready() },
+        Route(.get, "/metrics") { _, _ in try await api.metricsText() },
+    ]
+    if env.config.role != .worker {
+        routes += [
+            Route(.post, "/v1/snapshots") { req, ctx in try await api.registerSnapshot(req, ctx) },
+            Route(.get, "/v1/snapshots/:sha256") { _, ctx in try await api.snapshot(ctx) },
+            Route(.post, "/v1/circuits") { req, ctx in try await api.registerCircuit(req, ctx) },
+            Route(.get, "/v1/circuits/:hash") { _, ctx in try await api.circuit(ctx) },
+            Route(.post, "/v1/members") { req, ctx in try await api.createMember(req, ctx) },
+            Route(.get, "/v1/members") { req, ctx in try await api.listMembers(req, ctx) },
+            Route(.get, "/v1/members/:id") { req, ctx in try await api.member(req, ctx) },
+            Route(.post, "/v1/members/:id/keys") { req, ctx in try await api.addKey(req, ctx) },
+            Route(.delete, "/v1/members/:id/keys/:key") { req, ctx in try await api.revokeKey(req, ctx) },
+            Route(.get, "/v1/members/:id/attestations") { req, ctx in try await api.memberAttestations(req, ctx) },
+            Route(.get, "/v1/members/:id/status") { req, ctx in try await api.memberStatus(req, ctx) },
+            Route(.post, "/v1/challenges") { req, ctx in try await api.challenge(req, ctx) },
+            Route(.post, "/v1/attestations") { req, ctx in try await api.submit(req, ctx) },
+            Route(.get, "/v1/attestations/:id") { _, ctx in try await api.attestation(ctx) },
+            Route(.get, "/v1/attestations/:id/raw") { _, ctx in try await api.attestationBytes(ctx) },
+            Route(.get, "/v1/audit") { req, ctx in try await api.audit(req, ctx) },
+        ]
+    }
+    router.add(middleware: ProblemMiddleware(methods: RouteMethods(routes.map { ($0.method, $0.path) })))
+    for r in routes { router.on(RouterPath(r.path), method: r.method, use: r.handler) }
     return router
+}
+
+/// One route of `buildRouter`.
+struct Route: Sendable {
+    var method: HTTPRequest.Method
+    var path: String
+    var handler: @Sendable (Request, BasicRequestContext) async throws -> Response
+    init(_ method: HTTPRequest.Method, _ path: String,
+         _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
+        self.method = method; self.path = path; self.handler = handler
+    }
+}
+
+/// Which methods each route path takes, to answer 405 with `Allow` where the router answers 404.
+/// Paths are matched segment by segment as the router does (empty segments ignored, `:name`
+/// matches any one segment).
+struct RouteMethods: Sendable {
+    private let routes: [(segments: [Substring], method: HTTPRequest.Method)]
+
+    init(_ routes: [(HTTPRequest.Method, String)]) {
+        self.routes = routes.map { (segments: $0.1.split(separator: "/"), method: $0.0) }
+    }
+
+    /// The methods some route takes at `path` (empty when no route has this path).
+    func allowed(_ path: String) -> [HTTPRequest.Method] {
+        let given = path.split(separator: "/")
+        var out: [HTTPRequest.Method] = []
+        for r in routes where r.segments.count == given.count && !out.contains(r.method) {
+            if zip(r.segments, given).allSatisfy({ $0.first == ":" || $0 == $1 }) { out.append(r.method) }
+        }
+        return out
+    }
 }
 
 /// JSON responses: snake_case keys, sorted, ISO-8601 times.

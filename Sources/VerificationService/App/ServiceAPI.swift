@@ -28,6 +28,9 @@ struct ServiceAPI: Sendable {
         let buffer: ByteBuffer
         do { buffer = try await req.body.collect(upTo: limit) }
         catch let e as HTTPError where e.status == .contentTooLarge { throw Problem.tooLarge(limit) }
+        // A body without Content-Length (chunked) that runs over the limit fails in NIO's collect
+        // with NIOTooManyBytesError: also a 413, not a 500 (found by Tests/conformance).
+        catch is NIOTooManyBytesError { throw Problem.tooLarge(limit) }
         return Array(buffer.readableBytesView)
     }
 

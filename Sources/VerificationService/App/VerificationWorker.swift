@@ -201,7 +201,10 @@ public final class WakeSignal: Sendable {
                     if now { c.resume() }
                 }
             }
-            group.addTask { try? await Task.sleep(for: timeout); if !Task.isCancelled { self.signal() } }
+            // Signal also when cancelled: the waiter above does not see cancellation, and without
+            // this a graceful shutdown (SIGTERM) left `waitForAll` hanging and the process running
+            // (found by Tests/conformance, whose server never stopped on SIGTERM).
+            group.addTask { try? await Task.sleep(for: timeout); self.signal() }
             await group.next()
             group.cancelAll()
             await group.waitForAll()
