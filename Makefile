@@ -13,12 +13,13 @@ TESTFLAGS   = -c release -Xswiftc -enable-testing
 # signature interop tests). Installed only when absent, so a fresh Debian machine just works.
 deps:
 	@if ! command -v pkg-config >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1 \
+	    || ! command -v curl >/dev/null 2>&1 \
 	    || ! pkg-config --exists libsodium libcrypto 2>/dev/null \
 	    || [ ! -f /usr/include/sodium.h ] || [ ! -f /usr/include/openssl/evp.h ]; then \
-	  echo "installing libsodium-dev libssl-dev pkg-config openssl"; \
+	  echo "installing libsodium-dev libssl-dev pkg-config openssl curl"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
-	    libsodium-dev libssl-dev pkg-config openssl; \
+	    libsodium-dev libssl-dev pkg-config openssl curl; \
 	fi
 
 build: deps

@@ -120,10 +120,14 @@ struct AuditVerify: ParsableCommand {
         let outcome = blockingAsync { () async -> Result<(Int64, AuditChain.Break?), any Error> in
             do {
                 let store = try await ServiceStore.open(location)
-                defer { Task { await store.close() } }
-                let r = try await store.verifyAudit()
-                await store.close()
-                return .success(r)
+                do {
+                    let r = try await store.verifyAudit()
+                    await store.close()
+                    return .success(r)
+                } catch {
+                    await store.close()
+                    return .failure(error)
+                }
             } catch { return .failure(error) }
         }
         switch outcome {

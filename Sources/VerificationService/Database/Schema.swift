@@ -39,7 +39,7 @@ enum Schema {
                                            key TEXT NOT NULL, snapshot_sha256 TEXT NOT NULL, circuit_hash TEXT NOT NULL,
                                            nonce TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,
                                            received_at BIGINT NOT NULL, received_us BIGINT NOT NULL,
-                                           status TEXT NOT NULL, claim_token TEXT, lease_until BIGINT,
+                                           status TEXT NOT NULL, claim_token TEXT, lease_until BIGINT, -- unix milliseconds
                                            attempts BIGINT NOT NULL)
                 """,
                 "CREATE INDEX attestations_queue ON attestations (status, received_us)",

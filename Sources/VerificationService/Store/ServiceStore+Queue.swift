@@ -37,24 +37,26 @@ extension ServiceStore {
         let d = db.dialect
         let token = Hex.encode(SecureRandom.bytes(16))
         return try await db.transaction { tx in
-            let now = WallClock.seconds()
+            // Leases in milliseconds: a one-second lease must not lapse after a few milliseconds
+            // just because the second turned over.
+            let now = WallClock.seconds(), nowMs = WallClock.micros() / 1000
             let claimable = "(status = 'queued' OR (status = 'verifying' AND lease_until < ?))"
             guard let head = try await tx.query("""
                 SELECT snapshot_sha256, circuit_hash FROM attestations WHERE \(claimable)
                 ORDER BY received_us, id LIMIT 1\(d.claimLock)
-                """, [.int(now)]).first else { return nil }
+                """, [.int(nowMs)]).first else { return nil }
             let snapshot = try head.text("snapshot_sha256"), circuit = try head.text("circuit_hash")
             let rows = try await tx.query("""
                 SELECT id, status FROM attestations WHERE \(claimable) AND snapshot_sha256 = ? AND circuit_hash = ?
                 ORDER BY received_us, id LIMIT ?\(d.claimLock)
-                """, [.int(now), .text(snapshot), .text(circuit), .int(Int64(limit))])
+                """, [.int(nowMs), .text(snapshot), .text(circuit), .int(Int64(limit))])
             guard !rows.isEmpty else { return nil }
             let ids = try rows.map { try $0.text("id") }
             let reclaimed = try rows.filter { try $0.text("status") == "verifying" }.map { try $0.text("id") }
             var items: [ClaimedItem] = []
             for id in ids {
                 try await tx.query("UPDATE attestations SET status = 'verifying', claim_token = ?, lease_until = ?, attempts = attempts + 1 WHERE id = ?",
-                                   [.text(token), .int(now + leaseSeconds), .text(id)])
+                                   [.text(token), .int(nowMs + leaseSeconds * 1000), .text(id)])
                 guard let r = try await tx.query("""
                     SELECT a.id, a.member_id, m.name, a.key, k.pem, k.revoked_at, a.nonce, a.received_at, a.received_us, b.bytes
                     FROM attestations a JOIN members m ON m.id = a.member_id JOIN member_keys k ON k.key = a.key
@@ -77,7 +79,7 @@ extension ServiceStore {
     public func extendLease(token: String, leaseSeconds: Int64) async throws {
         try await db.transaction { tx in
             try await tx.query("UPDATE attestations SET lease_until = ? WHERE claim_token = ?",
-                               [.int(WallClock.seconds() + leaseSeconds), .text(token)])
+                               [.int(WallClock.micros() / 1000 + leaseSeconds * 1000), .text(token)])
         }
     }
 
