@@ -76,6 +76,16 @@ extension RangeProof {
     /// up first. A batch containing an invalid proof passes only with probability about 1/ℓ.
     /// Throws the first decoding error found, or `.verificationFailed` for the batch as a whole.
     public static func batchVerify(_ items: [RangeProofBatchItem]) throws(RangeProofError) {
+        try batchVerify(items, generators: nil)
+    }
+
+    /// `batchVerify(_:)` with the generators already prepared (`RangeProofBatchGenerators`), as a
+    /// long-running verifier keeps them for the statement shapes it sees. They are used only when
+    /// they are exactly the batch's (`partyBitSizes` equal to `RangeProofBatchGenerators.partyBitSizes(for:)`
+    /// of the items); otherwise, or when nil, the generators are gathered per call. Either way the
+    /// equation and its verdict are the same: only where the generator points come from differs.
+    public static func batchVerify(_ items: [RangeProofBatchItem],
+                                   generators: RangeProofBatchGenerators?) throws(RangeProofError) {
         if items.isEmpty { return }
         let weights = randomScalars(2 * items.count)
         // Each proof's transcript replay and per-generator scalars are independent of the others:
@@ -97,18 +107,17 @@ extension RangeProof {
         }.flatMap { $0 }
         var allTerms: [VerificationTerms] = []
         allTerms.reserveCapacity(items.count)
-        var maxN = 0, maxM = 0
+        var maxM = 0
         for result in perProof {
             let t = try result.get()
-            maxN = max(maxN, t.n); maxM = max(maxM, t.m)
+            maxM = max(maxM, t.m)
             allTerms.append(t)
         }
         // Party j's generators are shared by every proof with more than j values; the batch
         // needs party j's first partyN[j] of them (the largest bit size among those proofs), not
         // a full maxN × maxM grid (a 32-bit proof over 512 values next to 64-bit proofs over 64
         // would otherwise double the MSM with zero scalars).
-        var partyN = [Int](repeating: 0, count: maxM)
-        for t in allTerms { for j in 0..<t.m { partyN[j] = max(partyN[j], t.n) } }
+        let partyN = RangeProofBatchGenerators.partyBitSizes(shapes: allTerms.map { (bitSize: $0.n, aggregation: $0.m) })
         var offset = [Int](repeating: 0, count: maxM + 1)
         for j in 0..<maxM { offset[j + 1] = offset[j] + partyN[j] }
         var scalars: [Scalar] = [], pts: [RistrettoPoint] = []
@@ -129,6 +138,15 @@ extension RangeProof {
         }
         // Pippenger over everything: a batch has many per-proof (dynamic) points, where
         // precomputed-table Straus is the slower algorithm.
+        if let prepared = generators, prepared.partyBitSizes == partyN {
+            // Same terms as below, in the prepared order B, B̃, G…, H….
+            var staticScalars: [Scalar] = [bScalar, blScalar]
+            staticScalars.reserveCapacity(2 + 2 * gAcc.count)
+            staticScalars += gAcc; staticScalars += hAcc
+            guard RistrettoPoint.multiscalarMulVartime(staticScalars, prepared: prepared.points, dynamicScalars: scalars,
+                                                       dynamicPoints: pts).isIdentity else { throw .verificationFailed }
+            return
+        }
         let pc = PedersenGens.standard
         scalars.append(bScalar); pts.append(pc.B)
         scalars.append(blScalar); pts.append(pc.blindingBase)
@@ -252,4 +270,48 @@ extension RangeProof {
         return VerificationTerms(scalars: scalars, points: pts, bScalar: bScalar, blindingScalar: blScalar,
                                  g: g, h: h, n: n, m: m)
     }
+}
+
+/// The generators of a batch verification's multiscalar multiplication — B, B̃, then party j's
+/// first `partyBitSizes[j]` G generators for every j, then the same H generators — converted once
+/// for Pippenger's method (`VartimePreparedPoints`), for verifiers that check many batches of the
+/// same statement shapes (a verification service). Building them derives any generator chains
+/// the process has not derived yet (`GeneratorCache`).
+public struct RangeProofBatchGenerators: Sendable {
+    /// How many generators of each party the batch uses: the largest bit size among the proofs
+    /// with more than j values, for party j.
+    public let partyBitSizes: [Int]
+    let points: VartimePreparedPoints
+
+    /// Generators for proofs of these shapes (bit size n, aggregation m), in any combination:
+    /// what `batchVerify` needs for a batch of proofs with exactly these shapes.
+    public init(shapes: [(bitSize: Int, aggregation: Int)]) {
+        self.init(partyBitSizes: Self.partyBitSizes(shapes: shapes))
+    }
+
+    public init(partyBitSizes: [Int]) {
+        self.partyBitSizes = partyBitSizes
+        let gens = GeneratorCache.shared.concatenated(counts: partyBitSizes)
+        let pc = PedersenGens.standard
+        points = VartimePreparedPoints([pc.B, pc.blindingBase] + gens.G + gens.H)
+    }
+
+    /// Party j's generator count for a batch of proofs of these shapes: a 32-bit proof over 512
+    /// values next to 64-bit proofs over 64 needs 64 generators of parties 0–63 and 32 of the
+    /// others, not a full 64 × 512 grid.
+    public static func partyBitSizes(shapes: [(bitSize: Int, aggregation: Int)]) -> [Int] {
+        var partyN = [Int](repeating: 0, count: shapes.map(\.aggregation).max() ?? 0)
+        for s in shapes { for j in 0..<s.aggregation { partyN[j] = max(partyN[j], s.bitSize) } }
+        return partyN
+    }
+
+    /// The shapes of a batch's items (bit size, number of commitments).
+    public static func shapes(of items: [RangeProofBatchItem]) -> [(bitSize: Int, aggregation: Int)] {
+        items.map { (bitSize: $0.bitSize, aggregation: $0.points.count) }
+    }
+
+    /// Number of generator points held (2 + 2·Σ partyBitSizes).
+    public var pointCount: Int { points.count }
+    /// Memory held by the prepared points.
+    public var byteCount: Int { points.byteCount }
 }
