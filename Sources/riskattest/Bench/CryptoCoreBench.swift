@@ -112,6 +112,23 @@ func cryptoCoreBenchmarks(reps: Int, only: String? = nil, msmSizes: [Int] = [64,
         if want("msm") { out.append(benchMeasure(name: "msm", count: n, reps: r) {
             sink = sink + RistrettoPoint.multiscalarMulVartime(ss, ps)
         }) }
+        // The same sum over points prepared once (what a warm VerifierContext keeps), and over
+        // window-shifted fixed-base tables; their one-off builds are timed separately.
+        if want("msm.prepared") {
+            var prepared: VartimePreparedPoints? = nil
+            out.append(benchMeasure(name: "msm.prepared.build", count: n, reps: min(r, 3)) { prepared = VartimePreparedPoints(ps) })
+            let pp = prepared!
+            out.append(benchMeasure(name: "msm.prepared", count: n, reps: r) {
+                sink = sink + RistrettoPoint.multiscalarMulVartime(ss, prepared: pp)
+            })
+        }
+        if want("msm.fixed_base") {
+            var tables: VartimeFixedBaseMSM? = nil
+            out.append(benchMeasure(name: "msm.fixed_base.build", count: n, reps: 1) { tables = VartimeFixedBaseMSM(points: ps) })
+            let t = tables!
+            benchNote("msm.fixed_base n=\(n): window \(t.window), \(t.tableBytes >> 20) MiB")
+            out.append(benchMeasure(name: "msm.fixed_base", count: n, reps: r) { sink = sink + t.mul(staticScalars: ss) })
+        }
     }
     benchBlackHole(sink)
     return out
