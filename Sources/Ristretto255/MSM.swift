@@ -313,7 +313,7 @@ enum MSM {
 /// Why: `multiscalarMulVartime` converts its points on every call (a shared field inversion plus
 /// ~7 multiplications per point). A verification service multiplies the same generators for every
 /// attestation of a statement shape, so converting them once saves that share of each call, for
-/// 120 bytes per point (6.9 MB for the 57,346 generators of the 256-instrument benchmark
+/// 120 bytes per point (4.9 MB for the 40,962 generators of the 256-instrument benchmark
 /// attestation). Unlike `VartimeFixedBaseMSM` it keeps no shifted copies: no more memory than the
 /// points themselves, nothing to build beyond the conversion a single call would have made anyway.
 ///
