@@ -143,8 +143,8 @@ extension RangeProof {
             var staticScalars: [Scalar] = [bScalar, blScalar]
             staticScalars.reserveCapacity(2 + 2 * gAcc.count)
             staticScalars += gAcc; staticScalars += hAcc
-            guard RistrettoPoint.multiscalarMulVartime(staticScalars, prepared: prepared.points, dynamicScalars: scalars,
-                                                       dynamicPoints: pts).isIdentity else { throw .verificationFailed }
+            guard prepared.mul(staticScalars: staticScalars, dynamicScalars: scalars,
+                               dynamicPoints: pts).isIdentity else { throw .verificationFailed }
             return
         }
         let pc = PedersenGens.standard
@@ -273,27 +273,64 @@ extension RangeProof {
 }
 
 /// The generators of a batch verification's multiscalar multiplication — B, B̃, then party j's
-/// first `partyBitSizes[j]` G generators for every j, then the same H generators — converted once
-/// for Pippenger's method (`VartimePreparedPoints`), for verifiers that check many batches of the
-/// same statement shapes (a verification service). Building them derives any generator chains
-/// the process has not derived yet (`GeneratorCache`).
+/// first `partyBitSizes[j]` G generators for every j, then the same H generators — precomputed
+/// once for verifiers that check many batches of the same statement shapes (a verification
+/// service). Building them derives any generator chains the process has not derived yet
+/// (`GeneratorCache`).
+///
+/// Two forms, chosen by the builder:
+/// - **prepared** points (`VartimePreparedPoints`): the affine conversion Pippenger would do on
+///   every call, done once. 120 bytes per generator, costs no more to build than one verification
+///   spends converting, so even a one-shot verifier can build it.
+/// - **fixed-base tables** (`VartimeFixedBaseMSM`, window `fixedBaseWindow`): one bucket pass and
+///   no doublings per verification, for ~20× the memory and a build of several verifications'
+///   time. For the 40,962 generators of a 256-instrument attestation: 95 MiB, ~0.5 s to build on
+///   two cores, and a warm verification ~5 % faster than with prepared points (`riskattest bench
+///   warm-verify`, BENCHMARKS.md "Verification service: warm verifier").
 public struct RangeProofBatchGenerators: Sendable {
     /// How many generators of each party the batch uses: the largest bit size among the proofs
     /// with more than j values, for party j.
     public let partyBitSizes: [Int]
-    let points: VartimePreparedPoints
+    let form: Form
+
+    enum Form: Sendable {
+        case prepared(VartimePreparedPoints)
+        case fixedBase(VartimeFixedBaseMSM)
+    }
+
+    /// Window of the fixed-base tables. The cost model of `VartimeFixedBaseMSM.bestWindow` picks
+    /// 16 for 41,000–57,000 points, but 2^15 buckets per worker (5 MiB) do not fit this machine's
+    /// 2 MiB L2 cache: for 57,346 random terms 55 ms at 13 and 14 against 61 ms at 16 and 58 ms at
+    /// 12; for 40,962, 42–49 ms at 13 against 54–63 ms at 16 (bench crypto `msm.fixed_base.w13` /
+    /// `.w16`, 2026-12-01; noisy, but 13 was ahead in every run), and 13 has the smaller tables.
+    public static let fixedBaseWindow = 13
 
     /// Generators for proofs of these shapes (bit size n, aggregation m), in any combination:
     /// what `batchVerify` needs for a batch of proofs with exactly these shapes.
-    public init(shapes: [(bitSize: Int, aggregation: Int)]) {
-        self.init(partyBitSizes: Self.partyBitSizes(shapes: shapes))
+    public init(shapes: [(bitSize: Int, aggregation: Int)], fixedBaseTables: Bool = false) {
+        self.init(partyBitSizes: Self.partyBitSizes(shapes: shapes), fixedBaseTables: fixedBaseTables)
     }
 
-    public init(partyBitSizes: [Int]) {
+    public init(partyBitSizes: [Int], fixedBaseTables: Bool = false) {
         self.partyBitSizes = partyBitSizes
         let gens = GeneratorCache.shared.concatenated(counts: partyBitSizes)
         let pc = PedersenGens.standard
-        points = VartimePreparedPoints([pc.B, pc.blindingBase] + gens.G + gens.H)
+        let points = [pc.B, pc.blindingBase] + gens.G + gens.H
+        form = fixedBaseTables ? .fixedBase(VartimeFixedBaseMSM(points: points, window: Self.window(points.count)))
+                               : .prepared(VartimePreparedPoints(points))
+    }
+
+    static func window(_ points: Int) -> Int {
+        min(fixedBaseWindow, VartimeFixedBaseMSM.bestWindow(forTerms: points))
+    }
+
+    /// Memory the generators for these party bit sizes would hold in either form (so a cache can
+    /// decide before building).
+    public static func estimatedBytes(partyBitSizes: [Int], fixedBaseTables: Bool) -> Int {
+        let points = 2 + 2 * partyBitSizes.reduce(0, +)
+        return fixedBaseTables
+            ? points * Scalar.radix2wDigitCount(window(points)) * VartimeFixedBaseMSM.entryBytes
+            : points * VartimePreparedPoints.bytesPerPoint
     }
 
     /// Party j's generator count for a batch of proofs of these shapes: a 32-bit proof over 512
@@ -311,7 +348,35 @@ public struct RangeProofBatchGenerators: Sendable {
     }
 
     /// Number of generator points held (2 + 2·Σ partyBitSizes).
-    public var pointCount: Int { points.count }
-    /// Memory held by the prepared points.
-    public var byteCount: Int { points.byteCount }
+    public var pointCount: Int {
+        switch form {
+        case .prepared(let p): return p.count
+        case .fixedBase(let t): return t.pointCount
+        }
+    }
+
+    /// Whether these are fixed-base tables (else prepared points).
+    public var hasFixedBaseTables: Bool {
+        if case .fixedBase = form { return true }
+        return false
+    }
+
+    /// Memory held.
+    public var byteCount: Int {
+        switch form {
+        case .prepared(let p): return p.byteCount
+        case .fixedBase(let t): return t.tableBytes
+        }
+    }
+
+    /// Σ staticScalars[i]·generator[i] + Σ dynamicScalars[j]·dynamicPoints[j].
+    func mul(staticScalars: [Scalar], dynamicScalars: [Scalar], dynamicPoints: [RistrettoPoint]) -> RistrettoPoint {
+        switch form {
+        case .prepared(let p):
+            return RistrettoPoint.multiscalarMulVartime(staticScalars, prepared: p, dynamicScalars: dynamicScalars,
+                                                        dynamicPoints: dynamicPoints)
+        case .fixedBase(let t):
+            return t.mul(staticScalars: staticScalars, dynamicScalars: dynamicScalars, dynamicPoints: dynamicPoints)
+        }
+    }
 }

@@ -243,10 +243,11 @@ public enum Verifier {
 
     /// `verifyBatch`, also telling whether the joint range-proof check failed, so that every
     /// attestation was re-checked alone (a service counts these isolations). The attestations of
-    /// one call share their public inputs through a fresh `VerifierContext`: a snapshot is parsed,
-    /// a circuit compiled and a statement system built once per call, not once per attestation.
+    /// one call share their public inputs through a fresh `VerifierContext` (without fixed-base
+    /// tables): a snapshot is parsed, a circuit compiled and a statement system built once per
+    /// call, not once per attestation.
     public static func verifyBatchDetailed(_ requests: [VerificationRequest]) -> (reports: [VerificationReport], jointCheckFailed: Bool) {
-        verifyBatchDetailed(requests, context: VerifierContext())
+        verifyBatchDetailed(requests, context: VerifierContext(fixedBaseTables: false))
     }
 
     /// `verifyBatchDetailed(_:)` with a long-lived context.

@@ -122,10 +122,14 @@ struct BenchWarmVerify: ParsableCommand {
     struct Summary: Codable {
         /// Median warm in-process verification over median one-shot process (the issue's ≤ 0.40).
         var warm_over_one_shot: Double
+        /// The same with a context keeping prepared generator points instead of fixed-base tables.
+        var warm_no_tables_over_one_shot: Double
         /// Median no-context in-process verification over median one-shot process.
         var fresh_over_one_shot: Double
         var warm_up_ms: Double
+        var warm_up_no_tables_ms: Double
         var context: VerifierContext.Stats
+        var context_no_tables: VerifierContext.Stats
         var attestation_bytes: Int
         var attestations: Int
         var threads: Int
@@ -138,13 +142,17 @@ struct BenchWarmVerify: ParsableCommand {
     static func measure(_ f: Fixture, reps: Int, warmOnly: Bool = false) throws -> Doc {
         let clock = ContinuousClock()
         func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15 }
-        let context = VerifierContext()
-        let t0 = clock.now
-        do { try context.warm(marketBytes: f.marketBytes, circuitSource: f.circuitSource) } catch {
-            throw CLI.fail("bench warm-verify: warm-up failed: \(error)", code: 1)
+        // The default context (fixed-base generator tables) and one keeping prepared points only.
+        let context = VerifierContext(), lean = VerifierContext(fixedBaseTables: false)
+        var warmUps: [Double] = []
+        for c in [context, lean] {
+            let t0 = clock.now
+            do { try c.warm(marketBytes: f.marketBytes, circuitSource: f.circuitSource) } catch {
+                throw CLI.fail("bench warm-verify: warm-up failed: \(error)", code: 1)
+            }
+            warmUps.append(ms(clock.now - t0))
         }
-        let warmUp = ms(clock.now - t0)
-        var oneShot: [Double] = [], warm: [Double] = [], fresh: [Double] = []
+        var oneShot: [Double] = [], warm: [Double] = [], warmLean: [Double] = [], fresh: [Double] = []
         func check(_ r: VerificationReport) throws {
             guard r.valid else { throw CLI.fail("bench warm-verify: verification failed: \(r.reason ?? "?")", code: 1) }
         }
@@ -154,7 +162,11 @@ struct BenchWarmVerify: ParsableCommand {
             let w = Verifier.verify(f.request(k), context: context)
             warm.append(ms(clock.now - start))
             try check(w)
-            if warmOnly { oneShot.append(.nan); fresh.append(.nan); continue }
+            if warmOnly { oneShot.append(.nan); fresh.append(.nan); warmLean.append(.nan); continue }
+            start = clock.now
+            let l = Verifier.verify(f.request(k), context: lean)
+            warmLean.append(ms(clock.now - start))
+            try check(l)
             oneShot.append(try timeProcess(f.verifyArguments[k % f.verifyArguments.count]))
             start = clock.now
             let c = Verifier.verify(f.request(k))
@@ -167,10 +179,13 @@ struct BenchWarmVerify: ParsableCommand {
             return BenchRecord(name: name, n: nil, m: nil, count: 256, median_ms: median, min_ms: s[0], max_ms: s[n - 1], reps: n)
         }
         let r = [record("warm_verify.one_shot_process", oneShot), record("warm_verify.warm_context", warm),
-                 record("warm_verify.no_context_in_process", fresh)]
+                 record("warm_verify.warm_context_no_tables", warmLean), record("warm_verify.no_context_in_process", fresh)]
         return Doc(results: r, summary: Summary(
-            warm_over_one_shot: r[1].median_ms / r[0].median_ms, fresh_over_one_shot: r[2].median_ms / r[0].median_ms,
-            warm_up_ms: warmUp, context: context.stats, attestation_bytes: f.encoded[0].count,
+            warm_over_one_shot: r[1].median_ms / r[0].median_ms,
+            warm_no_tables_over_one_shot: r[2].median_ms / r[0].median_ms,
+            fresh_over_one_shot: r[3].median_ms / r[0].median_ms,
+            warm_up_ms: warmUps[0], warm_up_no_tables_ms: warmUps[1], context: context.stats,
+            context_no_tables: lean.stats, attestation_bytes: f.encoded[0].count,
             attestations: f.encoded.count, threads: Parallel.threads))
     }
 
@@ -179,7 +194,9 @@ struct BenchWarmVerify: ParsableCommand {
         return """
         256 instruments, \(s.attestations) attestations of \(s.attestation_bytes) bytes cycled; \(s.threads) threads
         warm-up (VerifierContext.warm) \(String(format: "%.1f", s.warm_up_ms)) ms; context: \(s.context)
+        without tables: warm-up \(String(format: "%.1f", s.warm_up_no_tables_ms)) ms; context: \(s.context_no_tables)
         warm / one-shot = \(String(format: "%.3f", s.warm_over_one_shot)) (target ≤ 0.40); \
+        without tables \(String(format: "%.3f", s.warm_no_tables_over_one_shot)); \
         no context in-process / one-shot = \(String(format: "%.3f", s.fresh_over_one_shot))
         \(benchTable(d.results))
         """
