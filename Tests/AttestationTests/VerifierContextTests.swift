@@ -64,6 +64,11 @@ final class VerifierContextTests: XCTestCase {
         let want = expected(reqs)
         XCTAssertEqual(want.filter(\.valid).count, 2, "\(want.map { $0.reason ?? "valid" })")
         XCTAssertEqual(want.filter(\.unusableInput).count, 2)
+        // Prepared generator points (what a per-call context keeps) and fixed-base tables.
+        let lean = VerifierContext(fixedBaseTables: false)
+        for (k, (name, req)) in reqs.enumerated() {
+            XCTAssertEqual(untimed(Verifier.verify(req, context: lean)), want[k], "\(name), without tables")
+        }
         let context = VerifierContext()
         // Twice: the first pass fills the context, the second is answered from it.
         for pass in 0..<2 {
@@ -72,6 +77,7 @@ final class VerifierContextTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(context.stats.hits, 0)
+        XCTAssertGreaterThan(context.stats.estimatedBytes, lean.stats.estimatedBytes, "tables are larger than prepared points")
         // All at once, as one batch (the joint check fails, each is re-checked alone).
         let (batch, isolated) = Verifier.verifyBatchDetailed(reqs.map(\.request), context: context)
         XCTAssertTrue(isolated)
