@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Prover
 import Ristretto255
@@ -25,6 +28,8 @@ struct BenchWarmVerify: ParsableCommand {
     @Option(help: "Directory for the snapshot, circuit, key and attestation files (created; default a temporary one).") var dir: String?
     @Flag(help: "Only write the files (and print the verify command), measure nothing.") var writeOnly = false
     @Flag(help: "Print JSON.") var json = false
+    @Option(help: "Executable timed for the one-shot processes (default: this one), e.g. a build of the commit before VerifierContext, for a baseline of the same run.")
+    var oneShotBinary: String = "/proc/self/exe"
     @Flag(help: "Only the warm verifications, no processes (for a profiler: `perf record riskattest bench warm-verify --warm-only`).")
     var warmOnly = false
 
@@ -82,20 +87,29 @@ struct BenchWarmVerify: ParsableCommand {
                        encoded: encoded, now: now, attestationPaths: paths, verifyArguments: args)
     }
 
-    /// Runs this binary with `arguments`, output discarded; wall-clock milliseconds from spawn to
-    /// exit, or an error when it does not exit 0.
-    static func timeProcess(_ arguments: [String]) throws -> Double {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-        p.arguments = arguments
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
+    /// Runs `binary` with `arguments`, output discarded; wall-clock milliseconds from spawn to
+    /// exit, or an error when it does not exit 0. `posix_spawn` and `waitpid` directly, as
+    /// hyperfine does: Foundation's `Process` added ~30–40 ms per run here (its exit is noticed
+    /// through a run-loop source), which would flatter the warm/one-shot ratio.
+    static func timeProcess(_ arguments: [String], binary: String = "/proc/self/exe") throws -> Double {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([binary] + arguments).map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
         let clock = ContinuousClock(), start = clock.now
-        try p.run()
-        p.waitUntilExit()
+        let rc = posix_spawn(&pid, binary, &actions, nil, argv, environ)
+        guard rc == 0 else { throw CLI.fail("bench warm-verify: cannot start \(binary): error \(rc)", code: 2) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let (s, atto) = (clock.now - start).components
-        guard p.terminationStatus == 0 else {
-            throw CLI.fail("bench warm-verify: `riskattest \(arguments.joined(separator: " "))` exited \(p.terminationStatus)", code: 1)
+        // Exited normally with status 0 (WIFEXITED and WEXITSTATUS by hand: Glibc's are macros).
+        guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
+            throw CLI.fail("bench warm-verify: `\(binary) \(arguments.joined(separator: " "))` failed (wait status \(status))", code: 1)
         }
         return Double(s) * 1e3 + Double(atto) * 1e-15
     }
@@ -107,7 +121,7 @@ struct BenchWarmVerify: ParsableCommand {
         benchNote("one-shot command: riskattest " + f.verifyArguments[0].joined(separator: " "))
         if writeOnly { return }
         let load0 = benchLoadAverage()
-        let d = try Self.measure(f, reps: reps, warmOnly: warmOnly)
+        let d = try Self.measure(f, reps: reps, warmOnly: warmOnly, binary: oneShotBinary)
         let load = "load average before: \(load0); after: \(benchLoadAverage())"
         if json {
             let enc = JSONEncoder()
@@ -133,13 +147,15 @@ struct BenchWarmVerify: ParsableCommand {
         var attestation_bytes: Int
         var attestations: Int
         var threads: Int
+        /// The executable the one-shot processes ran.
+        var one_shot_binary: String
     }
     struct Doc: Codable { var results: [BenchRecord]; var summary: Summary }
 
     /// Interleaved repetitions of: a one-shot process, a warm-context verification, and a
     /// verification without a context in this process (generator chains already derived, since
     /// proving derived them: what the process-wide cache alone gives).
-    static func measure(_ f: Fixture, reps: Int, warmOnly: Bool = false) throws -> Doc {
+    static func measure(_ f: Fixture, reps: Int, warmOnly: Bool = false, binary: String = "/proc/self/exe") throws -> Doc {
         let clock = ContinuousClock()
         func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15 }
         // The default context (fixed-base generator tables) and one keeping prepared points only.
@@ -156,7 +172,7 @@ struct BenchWarmVerify: ParsableCommand {
         func check(_ r: VerificationReport) throws {
             guard r.valid else { throw CLI.fail("bench warm-verify: verification failed: \(r.reason ?? "?")", code: 1) }
         }
-        if !warmOnly { _ = try timeProcess(f.verifyArguments[0]) }     // page cache, binary loaded once
+        if !warmOnly { _ = try timeProcess(f.verifyArguments[0], binary: binary) }     // page cache, binary loaded once
         for k in 0..<reps {
             var start = clock.now
             let w = Verifier.verify(f.request(k), context: context)
@@ -167,7 +183,7 @@ struct BenchWarmVerify: ParsableCommand {
             let l = Verifier.verify(f.request(k), context: lean)
             warmLean.append(ms(clock.now - start))
             try check(l)
-            oneShot.append(try timeProcess(f.verifyArguments[k % f.verifyArguments.count]))
+            oneShot.append(try timeProcess(f.verifyArguments[k % f.verifyArguments.count], binary: binary))
             start = clock.now
             let c = Verifier.verify(f.request(k))
             fresh.append(ms(clock.now - start))
@@ -186,13 +202,14 @@ struct BenchWarmVerify: ParsableCommand {
             fresh_over_one_shot: r[3].median_ms / r[0].median_ms,
             warm_up_ms: warmUps[0], warm_up_no_tables_ms: warmUps[1], context: context.stats,
             context_no_tables: lean.stats, attestation_bytes: f.encoded[0].count,
-            attestations: f.encoded.count, threads: Parallel.threads))
+            attestations: f.encoded.count, threads: Parallel.threads, one_shot_binary: binary))
     }
 
     static func table(_ d: Doc) -> String {
         let s = d.summary
         return """
-        256 instruments, \(s.attestations) attestations of \(s.attestation_bytes) bytes cycled; \(s.threads) threads
+        256 instruments, \(s.attestations) attestations of \(s.attestation_bytes) bytes cycled; \(s.threads) threads; \
+        one-shot processes: \(s.one_shot_binary)
         warm-up (VerifierContext.warm) \(String(format: "%.1f", s.warm_up_ms)) ms; context: \(s.context)
         without tables: warm-up \(String(format: "%.1f", s.warm_up_no_tables_ms)) ms; context: \(s.context_no_tables)
         warm / one-shot = \(String(format: "%.3f", s.warm_over_one_shot)) (target ≤ 0.40); \
