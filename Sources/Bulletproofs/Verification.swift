@@ -285,7 +285,7 @@ extension RangeProof {
 /// - **fixed-base tables** (`VartimeFixedBaseMSM`, window `fixedBaseWindow`): one bucket pass and
 ///   no doublings per verification, for ~20× the memory and a build of several verifications'
 ///   time. For the 40,962 generators of a 256-instrument attestation: 95 MiB, ~0.5 s to build on
-///   two cores, and a warm verification ~5 % faster than with prepared points (`riskattest bench
+///   two cores, and a warm verification 5–11 % faster than with prepared points (`riskattest bench
 ///   warm-verify`, BENCHMARKS.md "Verification service: warm verifier").
 public struct RangeProofBatchGenerators: Sendable {
     /// How many generators of each party the batch uses: the largest bit size among the proofs

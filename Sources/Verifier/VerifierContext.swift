@@ -54,7 +54,7 @@ public final class VerifierContext: Sendable {
     ///   - memoryBudget: the largest total of estimated entry sizes kept.
     ///   - fixedBaseTables: build window-shifted fixed-base tables for the generators of each
     ///     statement shape (`RangeProofBatchGenerators`), when they take at most half the budget:
-    ///     a warm verification of a 256-instrument attestation gets ~5 % faster, for 95 MiB and
+    ///     a warm verification of a 256-instrument attestation gets 5–11 % faster, for 95 MiB and
     ///     ~0.5 s of building at the first attestation of a shape (or in `warm`).
     ///     Otherwise, or when false, generators are kept as prepared points (4.9 MB, nothing extra to
     ///     build). A per-call context (`Verifier.verify(_:)` without one) passes false: a one-shot
