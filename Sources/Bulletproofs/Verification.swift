@@ -76,6 +76,16 @@ extension RangeProof {
     /// up first. A batch containing an invalid proof passes only with probability about 1/ℓ.
     /// Throws the first decoding error found, or `.verificationFailed` for the batch as a whole.
     public static func batchVerify(_ items: [RangeProofBatchItem]) throws(RangeProofError) {
+        try batchVerify(items, generators: nil)
+    }
+
+    /// `batchVerify(_:)` with the generators already prepared (`RangeProofBatchGenerators`), as a
+    /// long-running verifier keeps them for the statement shapes it sees. They are used only when
+    /// they are exactly the batch's (`partyBitSizes` equal to `RangeProofBatchGenerators.partyBitSizes(for:)`
+    /// of the items); otherwise, or when nil, the generators are gathered per call. Either way the
+    /// equation and its verdict are the same: only where the generator points come from differs.
+    public static func batchVerify(_ items: [RangeProofBatchItem],
+                                   generators: RangeProofBatchGenerators?) throws(RangeProofError) {
         if items.isEmpty { return }
         let weights = randomScalars(2 * items.count)
         // Each proof's transcript replay and per-generator scalars are independent of the others:
@@ -97,18 +107,17 @@ extension RangeProof {
         }.flatMap { $0 }
         var allTerms: [VerificationTerms] = []
         allTerms.reserveCapacity(items.count)
-        var maxN = 0, maxM = 0
+        var maxM = 0
         for result in perProof {
             let t = try result.get()
-            maxN = max(maxN, t.n); maxM = max(maxM, t.m)
+            maxM = max(maxM, t.m)
             allTerms.append(t)
         }
         // Party j's generators are shared by every proof with more than j values; the batch
         // needs party j's first partyN[j] of them (the largest bit size among those proofs), not
         // a full maxN × maxM grid (a 32-bit proof over 512 values next to 64-bit proofs over 64
         // would otherwise double the MSM with zero scalars).
-        var partyN = [Int](repeating: 0, count: maxM)
-        for t in allTerms { for j in 0..<t.m { partyN[j] = max(partyN[j], t.n) } }
+        let partyN = RangeProofBatchGenerators.partyBitSizes(shapes: allTerms.map { (bitSize: $0.n, aggregation: $0.m) })
         var offset = [Int](repeating: 0, count: maxM + 1)
         for j in 0..<maxM { offset[j + 1] = offset[j] + partyN[j] }
         var scalars: [Scalar] = [], pts: [RistrettoPoint] = []
@@ -129,6 +138,15 @@ extension RangeProof {
         }
         // Pippenger over everything: a batch has many per-proof (dynamic) points, where
         // precomputed-table Straus is the slower algorithm.
+        if let prepared = generators, prepared.partyBitSizes == partyN {
+            // Same terms as below, in the prepared order B, B̃, G…, H….
+            var staticScalars: [Scalar] = [bScalar, blScalar]
+            staticScalars.reserveCapacity(2 + 2 * gAcc.count)
+            staticScalars += gAcc; staticScalars += hAcc
+            guard prepared.mul(staticScalars: staticScalars, dynamicScalars: scalars,
+                               dynamicPoints: pts).isIdentity else { throw .verificationFailed }
+            return
+        }
         let pc = PedersenGens.standard
         scalars.append(bScalar); pts.append(pc.B)
         scalars.append(blScalar); pts.append(pc.blindingBase)
@@ -251,5 +269,114 @@ extension RangeProof {
         let blScalar = -(weight * (eBlinding + c * tXBlinding))
         return VerificationTerms(scalars: scalars, points: pts, bScalar: bScalar, blindingScalar: blScalar,
                                  g: g, h: h, n: n, m: m)
+    }
+}
+
+/// The generators of a batch verification's multiscalar multiplication — B, B̃, then party j's
+/// first `partyBitSizes[j]` G generators for every j, then the same H generators — precomputed
+/// once for verifiers that check many batches of the same statement shapes (a verification
+/// service). Building them derives any generator chains the process has not derived yet
+/// (`GeneratorCache`).
+///
+/// Two forms, chosen by the builder:
+/// - **prepared** points (`VartimePreparedPoints`): the affine conversion Pippenger would do on
+///   every call, done once. 120 bytes per generator, costs no more to build than one verification
+///   spends converting, so even a one-shot verifier can build it.
+/// - **fixed-base tables** (`VartimeFixedBaseMSM`, window `fixedBaseWindow`): one bucket pass and
+///   no doublings per verification, for ~20× the memory and a build of several verifications'
+///   time. For the 40,962 generators of a 256-instrument attestation: 95 MiB, ~0.5 s to build on
+///   two cores, and a warm verification 5–11 % faster than with prepared points (`riskattest bench
+///   warm-verify`, BENCHMARKS.md "Verification service: warm verifier").
+public struct RangeProofBatchGenerators: Sendable {
+    /// How many generators of each party the batch uses: the largest bit size among the proofs
+    /// with more than j values, for party j.
+    public let partyBitSizes: [Int]
+    let form: Form
+
+    enum Form: Sendable {
+        case prepared(VartimePreparedPoints)
+        case fixedBase(VartimeFixedBaseMSM)
+    }
+
+    /// Window of the fixed-base tables. The cost model of `VartimeFixedBaseMSM.bestWindow` picks
+    /// 16 for 41,000–57,000 points, but 2^15 buckets per worker (5 MiB) do not fit this machine's
+    /// 2 MiB L2 cache: for 57,346 random terms 55 ms at 13 and 14 against 61 ms at 16 and 58 ms at
+    /// 12; for 40,962, 42–49 ms at 13 against 54–63 ms at 16 (bench crypto `msm.fixed_base.w13` /
+    /// `.w16`, 2026-12-01; noisy, but 13 was ahead in every run), and 13 has the smaller tables.
+    public static let fixedBaseWindow = 13
+
+    /// Generators for proofs of these shapes (bit size n, aggregation m), in any combination:
+    /// what `batchVerify` needs for a batch of proofs with exactly these shapes.
+    public init(shapes: [(bitSize: Int, aggregation: Int)], fixedBaseTables: Bool = false) {
+        self.init(partyBitSizes: Self.partyBitSizes(shapes: shapes), fixedBaseTables: fixedBaseTables)
+    }
+
+    public init(partyBitSizes: [Int], fixedBaseTables: Bool = false) {
+        self.partyBitSizes = partyBitSizes
+        let gens = GeneratorCache.shared.concatenated(counts: partyBitSizes)
+        let pc = PedersenGens.standard
+        let points = [pc.B, pc.blindingBase] + gens.G + gens.H
+        form = fixedBaseTables ? .fixedBase(VartimeFixedBaseMSM(points: points, window: Self.window(points.count)))
+                               : .prepared(VartimePreparedPoints(points))
+    }
+
+    static func window(_ points: Int) -> Int {
+        min(fixedBaseWindow, VartimeFixedBaseMSM.bestWindow(forTerms: points))
+    }
+
+    /// Memory the generators for these party bit sizes would hold in either form (so a cache can
+    /// decide before building).
+    public static func estimatedBytes(partyBitSizes: [Int], fixedBaseTables: Bool) -> Int {
+        let points = 2 + 2 * partyBitSizes.reduce(0, +)
+        return fixedBaseTables
+            ? points * Scalar.radix2wDigitCount(window(points)) * VartimeFixedBaseMSM.entryBytes
+            : points * VartimePreparedPoints.bytesPerPoint
+    }
+
+    /// Party j's generator count for a batch of proofs of these shapes: a 32-bit proof over 512
+    /// values next to 64-bit proofs over 64 needs 64 generators of parties 0–63 and 32 of the
+    /// others, not a full 64 × 512 grid.
+    public static func partyBitSizes(shapes: [(bitSize: Int, aggregation: Int)]) -> [Int] {
+        var partyN = [Int](repeating: 0, count: shapes.map(\.aggregation).max() ?? 0)
+        for s in shapes { for j in 0..<s.aggregation { partyN[j] = max(partyN[j], s.bitSize) } }
+        return partyN
+    }
+
+    /// The shapes of a batch's items (bit size, number of commitments).
+    public static func shapes(of items: [RangeProofBatchItem]) -> [(bitSize: Int, aggregation: Int)] {
+        items.map { (bitSize: $0.bitSize, aggregation: $0.points.count) }
+    }
+
+    /// Number of generator points held (2 + 2·Σ partyBitSizes).
+    public var pointCount: Int {
+        switch form {
+        case .prepared(let p): return p.count
+        case .fixedBase(let t): return t.pointCount
+        }
+    }
+
+    /// Whether these are fixed-base tables (else prepared points).
+    public var hasFixedBaseTables: Bool {
+        if case .fixedBase = form { return true }
+        return false
+    }
+
+    /// Memory held.
+    public var byteCount: Int {
+        switch form {
+        case .prepared(let p): return p.byteCount
+        case .fixedBase(let t): return t.tableBytes
+        }
+    }
+
+    /// Σ staticScalars[i]·generator[i] + Σ dynamicScalars[j]·dynamicPoints[j].
+    func mul(staticScalars: [Scalar], dynamicScalars: [Scalar], dynamicPoints: [RistrettoPoint]) -> RistrettoPoint {
+        switch form {
+        case .prepared(let p):
+            return RistrettoPoint.multiscalarMulVartime(staticScalars, prepared: p, dynamicScalars: dynamicScalars,
+                                                        dynamicPoints: dynamicPoints)
+        case .fixedBase(let t):
+            return t.mul(staticScalars: staticScalars, dynamicScalars: dynamicScalars, dynamicPoints: dynamicPoints)
+        }
     }
 }

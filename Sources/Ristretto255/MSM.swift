@@ -219,19 +219,48 @@ enum MSM {
     }
 
     static func pippenger(_ scalars: [Scalar], _ points: [RistrettoPoint], _ n: Int, window: Int? = nil) -> EdwardsPoint {
+        // Affine Niels inputs: one shared inversion (≈ 7 multiplications per point) makes every one
+        // of the ~256/w bucket additions per point a 7M mixed addition instead of an 8M one.
+        var eps = [EdwardsPoint]()
+        eps.reserveCapacity(n)
+        for i in 0..<n { eps.append(points[i].ep) }
+        return pippenger(Segment(scalars: scalars, niels: batchAffineNiels(eps), range: 0..<n), window: window)
+    }
+
+    /// Terms `scalars[i]·niels[i]` for i in `range`: a share of a multiscalar multiplication whose
+    /// points are already in affine Niels form (converted per call, or once and kept:
+    /// `VartimePreparedPoints`). Holding the arrays, not pointers, keeps it `Sendable` for
+    /// `Parallel.map`.
+    struct Segment: Sendable {
+        var scalars: [Scalar]
+        var niels: [AffineNielsPoint]
+        var range: Range<Int>
+        static let empty = Segment(scalars: [], niels: [], range: 0..<0)
+    }
+
+    /// Pippenger's bucket method over the terms of one or two segments (e.g. prepared generators
+    /// and a proof's own points), as if they were one list.
+    static func pippenger(_ a: Segment, _ b: Segment = .empty, window: Int? = nil) -> EdwardsPoint {
+        let na = a.range.count, nb = b.range.count, n = na + nb
+        if n == 0 { return .identity }
         let w = window ?? windowFor(n)
         let bucketCount = 1 << (w - 1)
-        let columns = (256 + w - 1) / w + (256 % w == 0 ? 1 : 0)
+        let columns = Scalar.radix2wDigitCount(w)
         // digits[col * n + i]: column-major so the inner loop walks memory linearly.
         var digits = [Int32](repeating: 0, count: columns * n)
         digits.withUnsafeMutableBufferPointer { dg in
-            for i in 0..<n {
-                let ds = scalars[i].radix2wDigits(w)
-                for c in 0..<columns { dg[c * n + i] = ds[c] }
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: columns) { tmp in
+                let t = tmp.baseAddress!
+                for (seg, offset) in [(a, 0), (b, na)] where !seg.range.isEmpty {
+                    seg.scalars.withUnsafeBufferPointer { sc in
+                        for i in 0..<seg.range.count {
+                            sc[seg.range.lowerBound + i].writeRadix2wDigits(w, into: t)
+                            for c in 0..<columns { dg[c * n + offset + i] = t[c] }
+                        }
+                    }
+                }
             }
         }
-        // Affine Niels inputs: one shared inversion (≈ 7 multiplications per point) makes every one
-        // of the ~256/w bucket additions per point a 7M mixed addition instead of an 8M one.
         // Columns above the highest non-zero digit contribute nothing; skipping them makes short
         // scalars (e.g. the 64-bit coefficients of slack commitments) proportionally cheaper.
         var topColumn = -1
@@ -243,32 +272,100 @@ enum MSM {
             }
         }
         if topColumn < 0 { return .identity }
-        var eps = [EdwardsPoint]()
-        eps.reserveCapacity(n)
-        for i in 0..<n { eps.append(points[i].ep) }
-        let cached = batchAffineNiels(eps)
         var buckets = [EdwardsPoint](repeating: .identity, count: bucketCount)
         var total = EdwardsPoint.identity
         digits.withUnsafeBufferPointer { dg in
-            cached.withUnsafeBufferPointer { pts in
-                buckets.withUnsafeMutableBufferPointer { bk in
-                    var col = topColumn
-                    while col >= 0 {
-                        for b in 0..<bucketCount { bk[b] = .identity }
-                        let row = dg.baseAddress! + col * n
-                        for i in 0..<n { Buckets.add(bk, Int(row[i]), pts[i]) }
-                        let sum = Buckets.weightedSum(UnsafeBufferPointer(bk))
-                        if col == topColumn {
-                            total = sum
-                        } else {
-                            total = (total.mulByPow2(w) + sum.niels).extended
+            a.niels.withUnsafeBufferPointer { pa in
+                b.niels.withUnsafeBufferPointer { pb in
+                    buckets.withUnsafeMutableBufferPointer { bk in
+                        var col = topColumn
+                        while col >= 0 {
+                            for k in 0..<bucketCount { bk[k] = .identity }
+                            let row = dg.baseAddress! + col * n
+                            if na > 0 {
+                                let pts = pa.baseAddress! + a.range.lowerBound
+                                for i in 0..<na { Buckets.add(bk, Int(row[i]), pts[i]) }
+                            }
+                            if nb > 0 {
+                                let pts = pb.baseAddress! + b.range.lowerBound, rowB = row + na
+                                for i in 0..<nb { Buckets.add(bk, Int(rowB[i]), pts[i]) }
+                            }
+                            let sum = Buckets.weightedSum(UnsafeBufferPointer(bk))
+                            if col == topColumn {
+                                total = sum
+                            } else {
+                                total = (total.mulByPow2(w) + sum.niels).extended
+                            }
+                            col -= 1
                         }
-                        col -= 1
                     }
                 }
             }
         }
         return total
+    }
+}
+
+/// Points converted once into the affine Niels form that every bucket addition of Pippenger's
+/// method reads, for repeated variable-time multiscalar multiplications over the same points (a
+/// long-running verifier's Bulletproofs generators).
+///
+/// Why: `multiscalarMulVartime` converts its points on every call (a shared field inversion plus
+/// ~7 multiplications per point). A verification service multiplies the same generators for every
+/// attestation of a statement shape, so converting them once saves that share of each call, for
+/// 120 bytes per point (4.9 MB for the 40,962 generators of the 256-instrument benchmark
+/// attestation). Unlike `VartimeFixedBaseMSM` it keeps no shifted copies: no more memory than the
+/// points themselves, nothing to build beyond the conversion a single call would have made anyway.
+///
+/// Variable time: public points and scalars only.
+public struct VartimePreparedPoints: Sendable {
+    let niels: [AffineNielsPoint]
+
+    /// Converts `points` (on every core: they are public).
+    public init(_ points: [RistrettoPoint]) {
+        niels = Parallel.map(count: points.count, minChunk: 1024) { r in
+            batchAffineNiels(r.map { points[$0].ep })
+        }.flatMap { $0 }
+    }
+
+    public var count: Int { niels.count }
+    /// Bytes per prepared point.
+    public static let bytesPerPoint = MemoryLayout<AffineNielsPoint>.stride
+    /// Memory the prepared points hold.
+    public var byteCount: Int { niels.count * Self.bytesPerPoint }
+}
+
+extension RistrettoPoint {
+    /// Σ scalars[i]·prepared[i] + Σ dynamicScalars[j]·dynamicPoints[j], variable time (public data
+    /// only), by Pippenger's method over both lists at once — the same sum, and the same cost less
+    /// the conversion of the prepared points, as `multiscalarMulVartime` over the concatenation.
+    /// `scalars` may be shorter than `prepared` (the rest count as zero); extra entries and
+    /// unmatched dynamic scalars or points are ignored. Large inputs are split over
+    /// `Parallel.threads` workers like `multiscalarMulVartime`.
+    public static func multiscalarMulVartime(_ scalars: [Scalar], prepared: VartimePreparedPoints,
+                                             dynamicScalars: [Scalar] = [],
+                                             dynamicPoints: [RistrettoPoint] = []) -> RistrettoPoint {
+        let ns = min(scalars.count, prepared.count)
+        let nd = min(dynamicScalars.count, dynamicPoints.count)
+        let n = ns + nd
+        if n == 0 { return .identity }
+        let dynamic = MSM.Segment(scalars: dynamicScalars, niels: batchAffineNiels((0..<nd).map { dynamicPoints[$0].ep }),
+                                  range: 0..<nd)
+        let all = MSM.Segment(scalars: scalars, niels: prepared.niels, range: 0..<ns)
+        // Chunk k takes terms [lo, hi) of the concatenation (prepared first, then dynamic).
+        @Sendable func share(_ r: Range<Int>) -> EdwardsPoint {
+            var a = all, b = dynamic
+            a.range = min(r.lowerBound, ns)..<min(r.upperBound, ns)
+            b.range = max(r.lowerBound, ns) - ns..<max(r.upperBound, ns) - ns
+            return MSM.pippenger(a, b)
+        }
+        if n >= MSM.parallelThreshold && Parallel.threads > 1 {
+            let parts = Parallel.map(count: n, minChunk: MSM.parallelThreshold / 2) { r in share(r) }
+            var acc = parts[0]
+            for p in parts.dropFirst() { acc = (acc + p.niels).extended }
+            return RistrettoPoint(acc)
+        }
+        return RistrettoPoint(share(0..<n))
     }
 }
 

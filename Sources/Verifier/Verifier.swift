@@ -222,6 +222,13 @@ public enum Verifier {
         verifyBatch([request])[0]
     }
 
+    /// Checks one attestation with what `context` keeps from earlier calls (and keeps what this
+    /// one builds): the same report as `verify(_:)`, in a fraction of the time once the context
+    /// holds the attestation's snapshot, circuit, policy and shapes.
+    public static func verify(_ request: VerificationRequest, context: VerifierContext) -> VerificationReport {
+        verifyBatch([request], context: context)[0]
+    }
+
     /// Checks many attestations; all their range proofs are verified together in one
     /// multi-scalar multiplication. If the batch fails, each attestation is re-checked alone so
     /// every report names its own result.
@@ -229,30 +236,49 @@ public enum Verifier {
         verifyBatchDetailed(requests).reports
     }
 
+    /// `verifyBatch(_:)` with a long-lived context (see `VerifierContext`).
+    public static func verifyBatch(_ requests: [VerificationRequest], context: VerifierContext) -> [VerificationReport] {
+        verifyBatchDetailed(requests, context: context).reports
+    }
+
     /// `verifyBatch`, also telling whether the joint range-proof check failed, so that every
-    /// attestation was re-checked alone (a service counts these isolations).
+    /// attestation was re-checked alone (a service counts these isolations). The attestations of
+    /// one call share their public inputs through a fresh `VerifierContext` (without fixed-base
+    /// tables): a snapshot is parsed, a circuit compiled and a statement system built once per
+    /// call, not once per attestation.
     public static func verifyBatchDetailed(_ requests: [VerificationRequest]) -> (reports: [VerificationReport], jointCheckFailed: Bool) {
+        verifyBatchDetailed(requests, context: VerifierContext(fixedBaseTables: false))
+    }
+
+    /// `verifyBatchDetailed(_:)` with a long-lived context.
+    public static func verifyBatchDetailed(_ requests: [VerificationRequest],
+                                           context: VerifierContext) -> (reports: [VerificationReport], jointCheckFailed: Bool) {
         let clock = ContinuousClock()
         let start = clock.now
         var reports: [VerificationReport] = []
         var items: [[RangeProofBatchItem]] = []
-        var cache = PublicInputCache()
         for r in requests {
             do {
-                let (report, batch) = try prepare(r, cache: &cache)
+                let (report, batch) = try prepare(r, context: context)
                 reports.append(report); items.append(batch)
             } catch {
                 reports.append(.failed(error, bytes: r.attestationBytes.count)); items.append([])
             }
         }
+        // The generators of the batch's shapes, prepared once per context (a single attestation's
+        // shapes are a whole batch's when all share the snapshot and circuit).
+        func generators(_ batch: [RangeProofBatchItem]) -> RangeProofBatchGenerators {
+            context.generators(partyBitSizes: RangeProofBatchGenerators.partyBitSizes(
+                shapes: RangeProofBatchGenerators.shapes(of: batch)))
+        }
         let all = items.flatMap { $0 }
         var batchOK = true
         if !all.isEmpty {
-            do { try RangeProof.batchVerify(all) } catch { batchOK = false }
+            do { try RangeProof.batchVerify(all, generators: generators(all)) } catch { batchOK = false }
         }
         if !batchOK {
             for k in reports.indices where reports[k].valid {
-                do { try RangeProof.batchVerify(items[k]) } catch {
+                do { try RangeProof.batchVerify(items[k], generators: generators(items[k])) } catch {
                     let f = VerificationFailure.proofInvalid("\(error)")
                     reports[k].valid = false; reports[k].reason = f.description; reports[k].failureCode = f.code
                 }
@@ -264,13 +290,26 @@ public enum Verifier {
         return (reports, !batchOK)
     }
 
+    /// The range proofs an attestation over `layout` with `constraintCount` constraints carries
+    /// (SPEC §14.5), in order, with their bit sizes and padded value counts; proofs over no
+    /// values are absent. `prepare` checks an attestation's proofs against exactly these.
+    static func proofShapes(layout: WitnessLayout, constraintCount: Int,
+                            instrumentBits: Int) -> [(kind: RangeProofKind, bits: Int, count: Int)] {
+        let u = layout.instrumentCount
+        let values: [(RangeProofKind, Int, Int)] = [(.witnessHalves, instrumentBits, 2 * u),
+                                                   (.balanceHalves, 64, 2 * (layout.count - u)),
+                                                   (.constraintSlacks, 64, 2 * constraintCount)]
+        return values.filter { $0.2 > 0 }.map { (kind: $0.0, bits: $0.1, count: AttestationTranscript.paddedCount($0.2)) }
+    }
+
     /// Every check except the range proofs, which it returns as batch items.
     static func prepare(_ r: VerificationRequest,
-                        cache: inout PublicInputCache) throws(VerificationFailure) -> (VerificationReport, [RangeProofBatchItem]) {
+                        context: VerifierContext) throws(VerificationFailure) -> (VerificationReport, [RangeProofBatchItem]) {
         // Verifier inputs first: unusable inputs are reported as such, whatever the attestation.
         let marketHash = Digest.sha256.hash(r.marketBytes)
-        let market = try cache.market(hash: marketHash, bytes: r.marketBytes)
-        let circuit = try cache.circuit(source: r.circuitSource)
+        let market = try context.market(hash: marketHash, bytes: r.marketBytes)
+        let compiled = try context.circuit(source: r.circuitSource)
+        let circuit = compiled.circuit
 
         let a: AttestationV1
         do { a = try AttestationV1.decode(r.attestationBytes) } catch { throw .malformed("\(error)") }
@@ -307,14 +346,7 @@ public enum Verifier {
 
         // The statement, rebuilt from public data and the *required* parameters alone: the
         // attestation's parameter list must equal them, name for name and byte for byte.
-        let system: StatementSystem
-        do {
-            system = try cache.system(marketHash: marketHash, market: market, circuit: circuit, params: r.policy.parameters)
-        } catch let e as StatementError {
-            if case .unknownParameter = e { throw .unusablePolicy(e.description) }
-            if case .invalidParameterValue = e { throw .unusablePolicy(e.description) }
-            throw .statement(e.description)
-        } catch { throw .unusableMarket("\(error)") }
+        let system = try context.system(marketHash: marketHash, market: market, circuit: compiled, params: r.policy.parameters)
         var attested: [String: String] = [:]
         for p in a.parameters { attested[p.name] = p.value }
         for (name, required) in system.parameters {
@@ -373,6 +405,9 @@ public enum Verifier {
                                              transcript: AttestationTranscript.fork(base, kind: kind)))
             sizes["\(kind)"] = proofEntry.bytes.count
         }
+        // `VerifierContext.warm` prepares generators for `proofShapes`: they must be these.
+        assert(proofShapes(layout: system.layout, constraintCount: system.constraints.count, instrumentBits: a.witnessBits)
+                .map { [$0.bits, $0.count] } == items.map { [$0.bitSize, $0.points.count] })
 
         let report = VerificationReport(
             valid: true, reason: nil, failureCode: nil, unusableInput: false,
@@ -417,51 +452,3 @@ struct ExpectedLayout {
         }
     }
 }
-
-/// Parsed public inputs shared by the attestations of one batch: a clearing house verifying a
-/// hundred attestations against the same snapshot and circuit parses the snapshot, compiles the
-/// circuit and rebuilds the statement system once, not a hundred times. Keys are the SHA-256 of
-/// the snapshot bytes, the circuit source, and the parameter values; entries are the exact
-/// values a fresh computation would produce, so caching never changes a verdict.
-struct PublicInputCache {
-    private var markets: [[UInt8]: MarketSnapshot] = [:]
-    private var circuits: [String: Circuit] = [:]
-    private var units: [[UInt8]: UnitRiskTable] = [:]
-    private var systems: [SystemKey: StatementSystem] = [:]
-
-    struct SystemKey: Hashable {
-        var marketHash: [UInt8]
-        var circuitHash: [UInt8]
-        var params: [String]
-    }
-
-    mutating func market(hash: [UInt8], bytes: [UInt8]) throws(VerificationFailure) -> MarketSnapshot {
-        if let m = markets[hash] { return m }
-        let m: MarketSnapshot
-        do { m = try MarketSnapshot.parse(bytes) } catch { throw .unusableMarket("\(error)") }
-        markets[hash] = m
-        return m
-    }
-
-    mutating func circuit(source: String) throws(VerificationFailure) -> Circuit {
-        if let c = circuits[source] { return c }
-        let c: Circuit
-        do { c = try Circuit.compile(source: source) } catch { throw .unusableCircuit("\(error)") }
-        circuits[source] = c
-        return c
-    }
-
-    /// The statement system; throws what `UnitRiskTable` or `StatementSystem` throw.
-    mutating func system(marketHash: [UInt8], market: MarketSnapshot, circuit: Circuit,
-                         params: [String: String]) throws -> StatementSystem {
-        let key = SystemKey(marketHash: marketHash, circuitHash: circuit.hash,
-                            params: params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
-        if let s = systems[key] { return s }
-        let u: UnitRiskTable
-        if let cached = units[marketHash] { u = cached } else { u = try UnitRiskTable(market: market); units[marketHash] = u }
-        let s = try StatementSystem(market: market, units: u, circuit: circuit, params: params)
-        systems[key] = s
-        return s
-    }
-}
-

@@ -222,11 +222,32 @@ final class RangeProofTests: XCTestCase {
         }
         XCTAssertNoThrow(try RangeProof.batchVerify(items))
         XCTAssertNoThrow(try RangeProof.batchVerify([]))
+        // With the generators prepared for exactly these shapes (what a VerifierContext keeps),
+        // and with generators for other shapes (ignored: gathered per call instead).
+        let shapes = RangeProofBatchGenerators.shapes(of: items)
+        XCTAssertEqual(RangeProofBatchGenerators.partyBitSizes(shapes: shapes), [64, 64, 8, 8])
+        let prepared = RangeProofBatchGenerators(shapes: shapes)
+        XCTAssertEqual(prepared.pointCount, 2 + 2 * (64 + 64 + 8 + 8))
+        let unrelated = RangeProofBatchGenerators(shapes: [(bitSize: 8, aggregation: 1)])
+        let tables = RangeProofBatchGenerators(shapes: shapes, fixedBaseTables: true)
+        XCTAssertTrue(tables.hasFixedBaseTables)
+        XCTAssertFalse(prepared.hasFixedBaseTables)
+        XCTAssertEqual(tables.pointCount, prepared.pointCount)
+        XCTAssertEqual(tables.byteCount, RangeProofBatchGenerators.estimatedBytes(partyBitSizes: [64, 64, 8, 8], fixedBaseTables: true))
+        XCTAssertEqual(prepared.byteCount, RangeProofBatchGenerators.estimatedBytes(partyBitSizes: [64, 64, 8, 8], fixedBaseTables: false))
+        XCTAssertNoThrow(try RangeProof.batchVerify(items, generators: prepared))
+        XCTAssertNoThrow(try RangeProof.batchVerify(items, generators: tables))
+        XCTAssertNoThrow(try RangeProof.batchVerify(items, generators: unrelated))
         // One proof checked against a wrong commitment: the whole batch fails.
         var bad = items
         bad[2] = RangeProofBatchItem(proof: items[2].proof, points: [items[2].points[1], items[2].points[0]],
                                      bitSize: 32, transcript: items[2].transcript)
         XCTAssertThrowsError(try RangeProof.batchVerify(bad)) { XCTAssertEqual($0 as? RangeProofError, .verificationFailed) }
+        for g in [prepared, tables] {
+            XCTAssertThrowsError(try RangeProof.batchVerify(bad, generators: g)) {
+                XCTAssertEqual($0 as? RangeProofError, .verificationFailed)
+            }
+        }
         // One proof under the wrong transcript label.
         var bad2 = items
         bad2[0] = RangeProofBatchItem(proof: items[0].proof, points: items[0].points, bitSize: 64,

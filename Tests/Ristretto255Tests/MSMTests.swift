@@ -22,6 +22,32 @@ final class MSMTests: XCTestCase {
         XCTAssertTrue(RistrettoPoint.multiscalarMulVartime([], []).isIdentity)
     }
 
+    /// Prepared points (converted once) give the same sums as the plain MSM, alone, with
+    /// dynamic points, with fewer scalars than points, across the parallel split.
+    func testPreparedMatchesPlain() {
+        var rng = TestRNG(seed: 15)
+        for (n, d) in [(0, 3), (1, 0), (5, 2), (190, 0), (700, 40), (2100, 300)] {
+            var scalars: [Scalar] = [], points: [RistrettoPoint] = []
+            for i in 0..<n {
+                scalars.append(i % 13 == 4 ? .zero : rng.scalar())
+                points.append(i % 29 == 9 && i > 0 ? points[i - 1] : rng.point())
+            }
+            let ds = (0..<d).map { _ in rng.scalar() }, dp = (0..<d).map { _ in rng.point() }
+            let prepared = VartimePreparedPoints(points)
+            XCTAssertEqual(prepared.count, n)
+            XCTAssertEqual(prepared.byteCount, n * VartimePreparedPoints.bytesPerPoint)
+            let expected = RistrettoPoint.multiscalarMulVartime(scalars + ds, points + dp)
+            XCTAssertEqual(RistrettoPoint.multiscalarMulVartime(scalars, prepared: prepared, dynamicScalars: ds,
+                                                                dynamicPoints: dp), expected, "n=\(n) d=\(d)")
+            if n > 1 {
+                let half = n / 2
+                XCTAssertEqual(RistrettoPoint.multiscalarMulVartime(Array(scalars.prefix(half)), prepared: prepared),
+                               RistrettoPoint.multiscalarMulVartime(Array(scalars.prefix(half)), Array(points.prefix(half))),
+                               "n=\(n), first half of the scalars")
+            }
+        }
+    }
+
     func testLargeWindowPippenger() {
         // Exercise each window size directly on a moderate n.
         var rng = TestRNG(seed: 12)

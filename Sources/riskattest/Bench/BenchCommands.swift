@@ -10,7 +10,8 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Release-mode benchmarks: risk engine, crypto core and range proofs, attestations.",
-        subcommands: [BenchEngine.self, BenchCrypto.self, BenchAttest.self, BenchPortfolio.self, BenchAll.self])
+        subcommands: [BenchEngine.self, BenchCrypto.self, BenchAttest.self, BenchPortfolio.self, BenchWarmVerify.self,
+                      BenchAll.self])
 }
 
 /// The 1-, 5- and 15-minute load averages from /proc/loadavg ("n/a" where there is none).

@@ -112,6 +112,27 @@ func cryptoCoreBenchmarks(reps: Int, only: String? = nil, msmSizes: [Int] = [64,
         if want("msm") { out.append(benchMeasure(name: "msm", count: n, reps: r) {
             sink = sink + RistrettoPoint.multiscalarMulVartime(ss, ps)
         }) }
+        // The same sum over points prepared once (what a warm VerifierContext keeps), and over
+        // window-shifted fixed-base tables; their one-off builds are timed separately.
+        if want("msm.prepared") {
+            var prepared: VartimePreparedPoints? = nil
+            out.append(benchMeasure(name: "msm.prepared.build", count: n, reps: min(r, 3)) { prepared = VartimePreparedPoints(ps) })
+            let pp = prepared!
+            out.append(benchMeasure(name: "msm.prepared", count: n, reps: r) {
+                sink = sink + RistrettoPoint.multiscalarMulVartime(ss, prepared: pp)
+            })
+        }
+        // Window 13 is what a VerifierContext uses for large generator sets; 16 is what the cost
+        // model alone would pick for 41,000-57,000 points (its buckets outgrow the L2 cache).
+        for w in [13, 16] where want("msm.fixed_base.w\(w)") {
+            var tables: VartimeFixedBaseMSM? = nil
+            out.append(benchMeasure(name: "msm.fixed_base.w\(w).build", count: n, reps: 1) {
+                tables = VartimeFixedBaseMSM(points: ps, window: w)
+            })
+            let t = tables!
+            benchNote("msm.fixed_base n=\(n): window \(t.window), \(t.tableBytes >> 20) MiB")
+            out.append(benchMeasure(name: "msm.fixed_base.w\(w)", count: n, reps: r) { sink = sink + t.mul(staticScalars: ss) })
+        }
     }
     benchBlackHole(sink)
     return out
