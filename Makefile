@@ -29,11 +29,15 @@ build: deps
 # the last line counts them. Then every fuzz target runs for a few seconds (`fuzz-ci`, below), so a
 # decoder that crashes on a known-shaped input fails the run too; the count line stays last.
 # The verification service's tests run against SQLite and a real PostgreSQL server, which
-# .ci/postgres.sh installs (Debian's postgresql) and starts when absent.
+# .ci/postgres.sh installs (Debian's postgresql) and starts when absent; then the running service
+# is checked against its OpenAPI document (`conformance`, schemathesis from PyPI).
 test: deps
 	$(SWIFT) build $(TESTFLAGS) --build-tests
-	@set -o pipefail; export RISKATTEST_TEST_POSTGRES_URL=$$(.ci/postgres.sh); $(SWIFT) test $(TESTFLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test.log; \
+	@set -o pipefail; pg=$$(.ci/postgres.sh) || { echo "could not start PostgreSQL for the service tests"; exit 1; }; \
+	export RISKATTEST_TEST_POSTGRES_URL=$$pg; \
+	$(SWIFT) test $(TESTFLAGS) --skip-build --disable-swift-testing 2>&1 | tee .build/test.log; \
 	status=$$?; \
+	./Tests/conformance/run.sh $(BIN) || status=1; \
 	$(MAKE) --no-print-directory fuzz-ci || status=1; \
 	p=$$(grep -cE "^Test Case '.*' passed" .build/test.log); \
 	k=$$(grep -cE "^Test Case '.*' skipped" .build/test.log); \

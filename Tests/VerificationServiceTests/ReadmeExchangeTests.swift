@@ -35,8 +35,13 @@ final class ReadmeExchangeTests: XCTestCase {
         p.environment = env
         p.standardOutput = out; p.standardError = out
         try p.run()
+        // A hung step (a service that never answers) must fail the test, not hang the suite.
+        let pid = p.processIdentifier
+        let watchdog = DispatchWorkItem { kill(pid, SIGKILL); _ = try? Process.run(URL(fileURLWithPath: "/usr/bin/pkill"), arguments: ["-f", "serve --port \(port)"]) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 180, execute: watchdog)
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
+        watchdog.cancel()
         XCTAssertEqual(p.terminationStatus, 0, text)
         XCTAssertTrue(text.contains("\"status\":\"valid\""), text)
         XCTAssertTrue(text.contains("\"good_standing\":true"), text)

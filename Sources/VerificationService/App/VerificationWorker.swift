@@ -20,11 +20,17 @@ public final class VerificationWorker: Service, Sendable {
     let metrics: ServiceMetrics
     let logger: Logger
     let wake: WakeSignal
+    /// Warm verifier state for the (snapshot, circuit, policy) shapes in use: parsed snapshots,
+    /// statement systems, prepared generators and fixed-base tables, kept across batches within
+    /// the configured memory budget (least recently used evicted first). A worker verifying the
+    /// same snapshot and circuit all day derives none of it twice.
+    let context: VerifierContext
     private let queue = DispatchQueue(label: "riskattest.verifier", qos: .userInitiated)
 
     public init(store: ServiceStore, config: ServiceConfiguration, metrics: ServiceMetrics, wake: WakeSignal,
                 logger: Logger = Logger(label: "riskattest.worker")) {
         self.store = store; self.config = config; self.metrics = metrics; self.wake = wake; self.logger = logger
+        self.context = VerifierContext(memoryBudget: config.verifierMemoryBudgetBytes)
     }
 
     public func run() async throws {
@@ -96,10 +102,10 @@ public final class VerificationWorker: Service, Sendable {
                                                 now: item.receivedAt, policy: config.policy))
             slots.append(k)
         }
-        let work = requests
+        let work = requests, context = self.context
         let started = ContinuousClock.now
         let (reports, isolated) = await withCheckedContinuation { (c: CheckedContinuation<([VerificationReport], Bool), Never>) in
-            queue.async { c.resume(returning: Verifier.verifyBatchDetailed(work)) }
+            queue.async { c.resume(returning: Verifier.verifyBatchDetailed(work, context: context)) }
         }
         metrics.verifyTime.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         if isolated { metrics.isolations.increment() }
