@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RiskEngine
 
 /// A pricing failure on valid syntax (e.g. a negative strike): reported without the usage text,
@@ -29,14 +30,14 @@ struct PriceCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Strike price K (> 0).")
     var strike: Double
 
-    @Option(parsing: .unconditional, help: "Time to expiry in years (>= 0), e.g. days/365.")
-    var expiry: Double
+    @Option(parsing: .unconditional, help: "Time to expiry: years (0.25), days (30d) or a date (2026-12-26, from now).")
+    var expiry: String
 
-    @Option(parsing: .unconditional, help: "Annualised lognormal volatility as a decimal (0.8 = 80%).")
-    var vol: Double
+    @Option(parsing: .unconditional, help: "Annualised lognormal volatility: a decimal (0.8) or a percentage (80%).")
+    var vol: String
 
-    @Option(parsing: .unconditional, help: "Continuously compounded risk-free rate as a decimal.")
-    var rate: Double
+    @Option(parsing: .unconditional, help: "Continuously compounded risk-free rate: a decimal (0.04) or a percentage (4%).")
+    var rate: String
 
     @Option(parsing: .unconditional, help: "Spot price S (bsm only).")
     var spot: Double?
@@ -73,6 +74,12 @@ struct PriceCommand: ParsableCommand {
         guard let m = PricingModel(rawValue: model), let kind = OptionKind(rawValue: optionType) else {
             throw ValidationError("invalid --model or --type")
         }
+        let expiry: Double, vol: Double, rate: Double
+        do {
+            expiry = try DeskInputs.expiry(self.expiry, now: Int64(Date().timeIntervalSince1970))
+            vol = try DeskInputs.volatility(self.vol)
+            rate = try DeskInputs.rate(self.rate)
+        } catch { throw PriceCommandError(message: error.description) }
         let greeks: Greeks
         do {
             switch m {

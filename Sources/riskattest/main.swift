@@ -7,6 +7,7 @@ struct RiskAttest: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "riskattest",
         abstract: "Privacy-preserving risk attestation for crypto-derivative portfolios.",
+        version: Version.text,
         subcommands: [
             Version.self,
             PriceCommand.self,
@@ -30,7 +31,8 @@ struct RiskAttest: ParsableCommand {
 
 struct Version: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the tool version.")
-    func run() throws { print("riskattest 0.1.0") }
+    static let text = "riskattest 0.2.0"
+    func run() throws { print(Self.text) }
 }
 
 /// The one place where errors become exit codes (README, "Exit codes"):

@@ -423,3 +423,45 @@ final class CLIHardeningTests: XCTestCase {
         XCTAssertFalse(d.unicodeScalars.contains { [0x1B, 0x9B, 0x202E, 0x2066].contains($0.value) }, d)
     }
 }
+
+/// Issue 14: `price` reads desk inputs (55%, 30d, dates) and refuses readings that are almost
+/// certainly mistakes, with the reading that was probably meant; `--version` works.
+final class DeskInputTests: XCTestCase {
+    func run(_ args: [String]) throws -> (Int32, String) {
+        let p = Process(), out = Pipe()
+        p.executableURL = try EndToEnd.binary()
+        p.arguments = args
+        p.standardOutput = out; p.standardError = out
+        try p.run(); p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
+    func testPercentagesDaysAndDatesPriceLikeTheirDecimals() throws {
+        let base = ["price", "--model", "bsm", "--type", "call", "--strike", "100", "--spot", "100", "--json"]
+        let (s1, decimal) = try run(base + ["--expiry", "0.0821917808219178", "--vol", "0.55", "--rate", "0.04"])
+        let (s2, desk) = try run(base + ["--expiry", "30d", "--vol", "55%", "--rate", "4%"])
+        XCTAssertEqual(s1, 0, decimal); XCTAssertEqual(s2, 0, desk)
+        XCTAssertEqual(decimal, desk, "30d = 30/365 years, 55% = 0.55, 4% = 0.04")
+        let (s3, dated) = try run(base + ["--expiry", "2099-01-01", "--vol", "0.55", "--rate", "0"])
+        XCTAssertEqual(s3, 0, dated)
+    }
+
+    func testImplausibleInputsAreRefusedWithAHint() throws {
+        let base = ["price", "--model", "bsm", "--type", "call", "--strike", "100", "--spot", "100"]
+        for (args, hint) in [(["--expiry", "1", "--vol", "55", "--rate", "0"], "did you mean 0.55"),
+                             (["--expiry", "30", "--vol", "0.5", "--rate", "0"], "did you mean 30d"),
+                             (["--expiry", "1", "--vol", "0.5", "--rate", "4"], "did you mean 0.04"),
+                             (["--expiry", "2001-01-01", "--vol", "0.5", "--rate", "0"], "in the past"),
+                             (["--expiry", "soon", "--vol", "0.5", "--rate", "0"], "expected years")] {
+            let (status, text) = try run(base + args)
+            XCTAssertEqual(status, 2, text)
+            XCTAssertTrue(text.contains(hint), "\(args): \(text)")
+        }
+    }
+
+    func testVersionFlag() throws {
+        let (status, text) = try run(["--version"])
+        XCTAssertEqual(status, 0)
+        XCTAssertTrue(text.hasPrefix("riskattest "), text)
+    }
+}

@@ -220,6 +220,13 @@ final class ServiceFlowTests: XCTestCase {
                 expect(try await api.send(.post, "/v1/members", contentType: "application/json", body: Array("{}".utf8)),
                        .unauthorized, "unauthorized")
                 expect(try await api.send(.get, "/v1/audit", admin: false), .unauthorized, "unauthorized")
+                // The scheme name is case-insensitive; a wrong token is refused.
+                let lower = try await api.client.execute(uri: "/v1/audit", method: .get,
+                                                         headers: [.authorization: "bearer \(Fixtures.adminToken)"])
+                XCTAssertEqual(lower.status, .ok)
+                let wrong = try await api.client.execute(uri: "/v1/audit", method: .get,
+                                                         headers: [.authorization: "Bearer \(Fixtures.adminToken)x"])
+                XCTAssertEqual(wrong.status, .unauthorized)
                 expect(try await api.send(.get, "/v1/attestations/zz"), .notFound, "not-found")
                 expect(try await api.send(.get, "/v1/nowhere"), .notFound, "not-found")
                 expect(try await api.json(.post, "/v1/members", admin: true, ["name": "Bad", "public_keys": ["-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"]]),

@@ -227,3 +227,23 @@ extension DatabaseLocation {
         }
     }
 }
+
+/// Processes starting together on an empty database (an API and two workers) migrate once.
+final class ServiceMigrationTests: XCTestCase {
+    func testConcurrentStartersMigrateOnce() async throws {
+        for backend in Backend.all {
+            let db = try await TestDatabase.fresh(backend)
+            let stores = try await withThrowingTaskGroup(of: ServiceStore.self) { group in
+                for _ in 0..<3 { group.addTask { try await ServiceStore.open(db.location) } }
+                var out: [ServiceStore] = []
+                for try await s in group { out.append(s) }
+                return out
+            }
+            let versions = try await stores[0].db.transaction { tx in
+                try await tx.query("SELECT version FROM schema_migrations").map { try $0.int("version") }
+            }
+            XCTAssertEqual(versions, [1], "[\(backend)]")
+            for s in stores { try await s.ping(); await s.close() }
+        }
+    }
+}

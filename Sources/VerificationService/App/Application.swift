@@ -28,8 +28,11 @@ public struct ServiceEnvironment: Sendable {
     /// Checks `Authorization: Bearer <token>` against the admin token without a data-dependent
     /// branch on its bytes (both sides hashed to 32 bytes first, so lengths leak nothing).
     func requireAdmin(_ request: Request) throws {
-        guard let h = request.headers[.authorization], h.hasPrefix("Bearer ") else { throw Problem.unauthorized }
-        let given = Digest.sha256.hash(Array(h.dropFirst("Bearer ".count).utf8))
+        // The scheme name is case-insensitive (RFC 9110 §11.1); the token is not.
+        guard let h = request.headers[.authorization], h.count > 7, h.prefix(7).lowercased() == "bearer " else {
+            throw Problem.unauthorized
+        }
+        let given = Digest.sha256.hash(Array(h.dropFirst(7).utf8))
         var diff: UInt8 = 0
         for (a, b) in zip(given, adminTokenDigest) { diff |= a ^ b }
         guard diff == 0 else { throw Problem.unauthorized }

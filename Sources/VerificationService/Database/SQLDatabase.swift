@@ -84,11 +84,17 @@ public struct SQLDialect: Sendable {
     /// Appended to a `SELECT` of a row that the transaction will update (serialises writers of
     /// that row on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already did).
     public var rowLock: String
+    /// Run first in the migration transaction so that processes starting together on an empty
+    /// database migrate one after another (a transaction-scoped advisory lock on PostgreSQL;
+    /// SQLite's `BEGIN IMMEDIATE` already excludes other writers).
+    public var migrationLock: String?
     public var name: String
 
-    public static let sqlite = SQLDialect(blobType: "BLOB", claimLock: "", rowLock: "", name: "sqlite")
+    public static let sqlite = SQLDialect(blobType: "BLOB", claimLock: "", rowLock: "", migrationLock: nil, name: "sqlite")
     public static let postgres = SQLDialect(blobType: "BYTEA", claimLock: " FOR UPDATE SKIP LOCKED",
-                                            rowLock: " FOR UPDATE", name: "postgres")
+                                            rowLock: " FOR UPDATE",
+                                            migrationLock: "SELECT pg_advisory_xact_lock(7243005131) AS locked",
+                                            name: "postgres")
 }
 
 /// Storage failures the service reports (as 500/503) or that `audit verify` prints.

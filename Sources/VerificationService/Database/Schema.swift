@@ -65,33 +65,29 @@ enum Schema {
         ]
     }
 
-    /// Applies what is missing. Concurrent starters (two processes on one PostgreSQL) are safe:
-    /// the migration table's primary key lets only one record a version; the loser's
-    /// transaction fails and it re-reads.
+    /// Applies what is missing, in one transaction that first takes the dialect's migration
+    /// lock: processes starting together on an empty database (an API and two workers on one
+    /// PostgreSQL) migrate one after another, and the later ones find nothing to do.
     static func migrate(_ db: any SQLDatabase) async throws {
         let d = db.dialect
-        try await db.transaction { tx in
-            try await tx.query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
-        }
         let all = migrations(d)
-        for attempt in 0..<3 {
-            do {
-                try await db.transaction { tx in
-                    let rows = try await tx.query("SELECT version FROM schema_migrations ORDER BY version")
-                    let have = Set(try rows.map { try $0.int("version") })
-                    let known = Set(all.map(\.version))
-                    if let unknown = have.subtracting(known).max() {
-                        throw StoreError.migration("the database has schema version \(unknown), newer than this riskattest (\(known.max() ?? 0)); upgrade riskattest")
-                    }
-                    for m in all where !have.contains(m.version) {
-                        for s in m.statements { try await tx.query(s) }
-                        try await tx.query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
-                                           [.int(m.version), .int(WallClock.seconds())])
-                    }
+        do {
+            try await db.transaction { tx in
+                if let lock = d.migrationLock { try await tx.query(lock) }
+                try await tx.query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+                let rows = try await tx.query("SELECT version FROM schema_migrations ORDER BY version")
+                let have = Set(try rows.map { try $0.int("version") })
+                let known = Set(all.map(\.version))
+                if let unknown = have.subtracting(known).max() {
+                    throw StoreError.migration("the database has schema version \(unknown), newer than this riskattest (\(known.max() ?? 0)); upgrade riskattest")
                 }
-                return
-            } catch let e as StoreError { throw e }
-            catch { if attempt == 2 { throw StoreError.migration("\(error)") } }
-        }
+                for m in all where !have.contains(m.version) {
+                    for s in m.statements { try await tx.query(s) }
+                    try await tx.query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                                       [.int(m.version), .int(WallClock.seconds())])
+                }
+            }
+        } catch let e as StoreError { throw e }
+        catch { throw StoreError.migration("\(error)") }
     }
 }

@@ -23,6 +23,20 @@ func benchLoadAverage() -> String {
 /// Writes a status line to stderr (kept off stdout so `--json` output stays parseable).
 func benchNote(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
 
+/// Prints a benchmark's document as JSON (the load averages on stderr) or as its table (the load
+/// averages above it): every bench reports the machine's load the same way.
+func benchPrint<T: Encodable>(_ d: T, json: Bool, loadBefore: String, table: (T) -> String) throws {
+    let load = "load average before: \(loadBefore); after: \(benchLoadAverage())"
+    if json {
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try enc.encode(d), as: UTF8.self))
+        benchNote(load)
+    } else {
+        print("(\(load))\n" + table(d))
+    }
+}
+
 /// `riskattest bench crypto`: field, scalar multiplication (ours and libsodium's, interleaved),
 /// MSM from 64 to 65,536 terms, and range proofs (prove and verify for the (n, m) of INTEROP.md,
 /// batch verification of 64 proofs).
@@ -118,15 +132,7 @@ struct BenchAttest: ParsableCommand {
     func run() throws {
         let load0 = benchLoadAverage()
         let d = try Self.document(reps: reps, batch: batch, quiet: false)
-        let load = "load average before: \(load0); after: \(benchLoadAverage())"
-        if json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try enc.encode(d), as: UTF8.self))
-            benchNote(load)
-        } else {
-            print("(\(load))\n" + Self.table(d))
-        }
+        try benchPrint(d, json: json, loadBefore: load0, table: Self.table)
     }
 }
 

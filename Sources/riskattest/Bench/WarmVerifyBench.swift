@@ -122,15 +122,7 @@ struct BenchWarmVerify: ParsableCommand {
         if writeOnly { return }
         let load0 = benchLoadAverage()
         let d = try Self.measure(f, reps: reps, warmOnly: warmOnly, binary: oneShotBinary)
-        let load = "load average before: \(load0); after: \(benchLoadAverage())"
-        if json {
-            let enc = JSONEncoder()
-            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try enc.encode(d), as: UTF8.self))
-            benchNote(load)
-        } else {
-            print("(\(load))\n" + Self.table(d))
-        }
+        try benchPrint(d, json: json, loadBefore: load0, table: Self.table)
     }
 
     struct Summary: Codable {
