@@ -517,9 +517,11 @@ class Bench:
     # -----------------------------------------------------------------------------------------
     # Load runs
 
-    def submit_all(self, port, files, clients):
-        """Submits every file with `clients` requests in flight; (k, sent_us, done_us, status, id)."""
+    def submit_all(self, port, files, clients, rate=None):
+        """Submits every file with at most `clients` requests in flight, as fast as they are answered
+        or, with `rate`, attestation k not before start + k / rate; (k, sent_us, done_us, status, id)."""
         out = [None] * len(files)
+        start = time.time()
         nxt = [0]
         lock = threading.Lock()
         errors = []
@@ -534,6 +536,10 @@ class Bench:
                     break
                 with open(files[k], "rb") as f:
                     data = f.read()
+                if rate:
+                    delay = start + k / rate - time.time()
+                    if delay > 0:
+                        time.sleep(delay)
                 t0 = now_us()
                 try:
                     st, b = request(port, "POST", "/v1/attestations", data,
@@ -604,7 +610,7 @@ class Bench:
             m0 = cpu_times()
             me0 = os.times()
             first_sent = now_us()
-            sub, errors = self.submit_all(api.port, files, a.clients)
+            sub, errors = self.submit_all(api.port, files, a.clients, a.rate)
             submitted = now_us()
             if errors:
                 log(f"{tag}: {len(errors)} submissions failed, e.g. {errors[0]}")
@@ -690,7 +696,7 @@ class Bench:
             "cpu_s": {k: round(v, 2) for k, v in cpu.items()}, "postgres_cpu_s": round(pg_cpu, 2),
             "client_cpu_s": round(client_cpu, 2), "machine_busy": round(machine_busy, 3),
             "metrics": m, "load_before": load0, "load_after": load1, "waited_for_quiet_s": waited,
-            "clients": self.a.clients, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "clients": self.a.clients, "rate": self.a.rate, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
 
     def load(self, info):
@@ -866,7 +872,8 @@ def table(doc):
     lines = []
     runs = doc.get("load", [])
     if runs:
-        lines.append(f"{doc['count']} attestations from {doc['members']} members, {doc['clients']} in flight; "
+        lines.append(f"{doc['count']} attestations from {doc['members']} members, {doc['clients']} in flight"
+                     + (f", at most {doc['rate']:g}/s" if doc.get("rate") else "") + "; "
                      f"latency = received_us (attestations) → verified_us (results); per core = ÷ {CORES}")
         lines.append("| configuration | round | p50 ms | p99 ms | max ms | wall s | att/s | att/s/core | POST p50/p99 ms "
                      "| intake/s | batches (size:count) | verifier busy |")
@@ -904,6 +911,8 @@ def main():
     p.add_argument("--count", type=int, default=1000)
     p.add_argument("--members", type=int, default=50)
     p.add_argument("--clients", type=int, default=8, help="requests in flight")
+    p.add_argument("--rate", type=float, help="submit at most this many attestations a second (default: as fast "
+                                              "as the clients are answered)")
     p.add_argument("--provers", type=int, default=CORES, help="prove processes at a time when seeding")
     p.add_argument("--reps", type=int, default=20, help="ratio: alternated repetitions")
     p.add_argument("--ratio-rounds", type=int, default=2)
@@ -923,6 +932,7 @@ def main():
     if not os.access(b.bin, os.X_OK):
         raise SystemExit(f"no riskattest binary at {b.bin} (make build)")
     b.doc = {"machine": machine(), "binary": b.bin, "count": a.count, "members": a.members, "clients": a.clients,
+             "rate": a.rate,
              "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
              "postgres": b.pg.settings() if b.pg else None}
     if a.step in ("all", "seed", "load"):
