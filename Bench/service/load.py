@@ -633,6 +633,15 @@ class Bench:
             self.pg.drop(pgdb)
         else:
             rows, total = read_results_sqlite(db)
+        with open(os.path.join(rundir, "results.tsv"), "w") as f:
+            f.write("id\tmember\treceived_us\tverified_us\tvalid\tfailure_code\tworker\tbatch_size\tverify_ms_each\n")
+            for r in rows:
+                f.write("\t".join("" if v is None else str(v) for v in r) + "\n")
+        with open(os.path.join(rundir, "posts.tsv"), "w") as f:
+            f.write("k\tsent_us\tanswered_us\tstatus\tid\n")
+            for r in sub:
+                if r:
+                    f.write("\t".join("" if v is None else str(v) for v in r) + "\n")
         return self.summarise(config, rnd, rows, total, sub, errors, first_sent, submitted, finished, scraped,
                               {k: cpu1[k] - cpu0[k] for k in cpu0}, pg1 - pg0,
                               (m1[0] - m0[0]) / max(1, m1[1] - m0[1]),
