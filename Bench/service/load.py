@@ -610,6 +610,23 @@ class Bench:
             m0 = cpu_times()
             me0 = os.times()
             first_sent = now_us()
+            analyzed = []
+            stop = threading.Event()
+            timer = None
+            if pgdb and a.pg_analyze_every > 0:
+                # A fresh database has no planner statistics, and autovacuum analyzes it at some
+                # moment of the run or not at all (naptime 1 min). The blinding-reuse self-join on
+                # commitments is planned from them: with none, or with statistics from a much
+                # smaller table, it runs as a hash join over a sequential scan of all commitments,
+                # ~10x slower per attestation (BENCHMARKS.md). A live database has current
+                # statistics; by default the run's commitments are analyzed every few seconds.
+                def analyze():
+                    while not stop.wait(a.pg_analyze_every):
+                        t = time.time()
+                        self.pg.psql(pgdb, "ANALYZE commitments")
+                        analyzed.append((round(t - first_sent / 1e6, 2), round(time.time() - t, 3)))
+                timer = threading.Thread(target=analyze)
+                timer.start()
             sub, errors = self.submit_all(api.port, files, a.clients, a.rate)
             submitted = now_us()
             if errors:
@@ -622,6 +639,9 @@ class Bench:
             pg1 = postgres_cpu() if pgdb else 0.0
             scraped = {p.name: metrics(p.port) for p in procs}
             load1 = loadavg()
+            stop.set()
+            if timer:
+                timer.join()
         finally:
             for p in reversed(procs):
                 p.stop()
@@ -630,7 +650,11 @@ class Bench:
                 f.write(text)
         if pgdb:
             rows, total = read_results_pg(self.pg, pgdb)
-            self.pg.drop(pgdb)
+            with open(os.path.join(rundir, "pg_stat_user_tables.tsv"), "w") as f:
+                f.write(self.pg.psql(pgdb, "SELECT relname, n_live_tup, seq_scan, seq_tup_read, idx_scan, last_autoanalyze, "
+                                           "last_autovacuum FROM pg_stat_user_tables ORDER BY relname"))
+            if not self.a.keep_db:
+                self.pg.drop(pgdb)
         else:
             rows, total = read_results_sqlite(db)
         with open(os.path.join(rundir, "results.tsv"), "w") as f:
@@ -642,10 +666,13 @@ class Bench:
             for r in sub:
                 if r:
                     f.write("\t".join("" if v is None else str(v) for v in r) + "\n")
-        return self.summarise(config, rnd, rows, total, sub, errors, first_sent, submitted, finished, scraped,
-                              {k: cpu1[k] - cpu0[k] for k in cpu0}, pg1 - pg0,
-                              (m1[0] - m0[0]) / max(1, m1[1] - m0[1]),
-                              (me1.user + me1.system) - (me0.user + me0.system), load0, load1, waited)
+        r = self.summarise(config, rnd, rows, total, sub, errors, first_sent, submitted, finished, scraped,
+                           {k: cpu1[k] - cpu0[k] for k in cpu0}, pg1 - pg0,
+                           (m1[0] - m0[0]) / max(1, m1[1] - m0[1]),
+                           (me1.user + me1.system) - (me0.user + me0.system), load0, load1, waited)
+        if pgdb:
+            r["pg_analyze"] = {"every_s": self.a.pg_analyze_every, "runs": analyzed}
+        return r
 
     def summarise(self, config, rnd, rows, total, sub, errors, first_sent, submitted, finished, scraped, cpu, pg_cpu,
                   machine_busy, client_cpu, load0, load1, waited):
@@ -926,6 +953,10 @@ def main():
     p.add_argument("--reps", type=int, default=20, help="ratio: alternated repetitions")
     p.add_argument("--ratio-rounds", type=int, default=2)
     p.add_argument("--reseed", action="store_true")
+    p.add_argument("--pg-analyze-every", type=float, default=3.0,
+                   help="PostgreSQL: ANALYZE the run's commitments every this many seconds, as autovacuum keeps "
+                        "a live database's statistics current (0: leave it to autovacuum)")
+    p.add_argument("--keep-db", action="store_true", help="keep the PostgreSQL databases of the runs (dropped by default)")
     p.add_argument("--ignore-busy", action="store_true", help="measure even while compile jobs run (trying the script)")
     a = p.parse_args()
     global IGNORE_BUSY
