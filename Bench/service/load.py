@@ -782,7 +782,7 @@ class Bench:
         portfolio = os.path.join(inputs, "portfolio.json")
         key = os.path.join(d, "member")
         run([self.bin, "keygen", "--out", key])
-        n = a.reps + 1
+        n = a.reps + 1 + a.ratio_batch
         srv = self.serve("ratio-all", "all", "sqlite:" + os.path.join(d, "ratio.db"), d, {"worker_name": "all"})
         try:
             srv.wait_ready()
@@ -855,7 +855,7 @@ class Bench:
             one_shot(0)                    # page cache; the binary loaded once
             log(f"ratio: warm-up attestation verified in {warm['verify_ms']:.0f} ms (cold context)")
             shots, svc = [], []
-            for k in range(1, n):
+            for k in range(1, a.reps + 1):
                 quiet_machine()
                 if k % 2:
                     shots.append(one_shot(k))
@@ -864,6 +864,25 @@ class Bench:
                     svc.append(service(k))
                     shots.append(one_shot(k))
             conn.close()
+            batch = []
+            if a.ratio_batch:
+                # Batch throughput for this shape: the rest submitted at once (8 in flight); the
+                # worker, woken by the first, verifies it alone and then takes what has queued.
+                quiet_machine()
+                sub, errors = self.submit_all(srv.port, files[a.reps + 1:], a.clients)
+                if errors:
+                    raise SystemExit(f"ratio: batch submissions failed: {errors[:2]}")
+                self.wait_results(srv.port, a.ratio_batch, timeout=600)
+                ids = {x[4] for x in sub}
+                rows, _ = read_results_sqlite(os.path.join(d, "ratio.db"))
+                groups = {}
+                for r in rows:
+                    if r[0] in ids:
+                        groups.setdefault(r[3], []).append(r)
+                for g in sorted(groups.values(), key=lambda g: g[0][3]):
+                    ms = g[0][8] * g[0][7]
+                    batch.append({"size": g[0][7], "verify_ms": round(ms, 1), "per_attestation_ms": round(g[0][8], 2),
+                                  "attestations_per_s": round(g[0][7] / ms * 1000, 1)})
             load1 = loadavg()
         finally:
             srv.stop()
@@ -879,6 +898,7 @@ class Bench:
             "first_batch_verify_ms": warm["verify_ms"],
             "ratio": median(v) / median(shots),
             "submit_to_result_over_one_shot": median([s["submit_to_result_ms"] for s in svc]) / median(shots),
+            "batches": batch,
             "one_shot_runs_ms": [round(x, 1) for x in shots], "service_runs_ms": [round(x, 1) for x in v],
             "one_shot_command": f"riskattest verify --attestation A --market {market} --circuit {circuit} --trust "
                                 f"{key}.pub --nonce N",
@@ -929,6 +949,9 @@ def table(doc):
                          f"{r['ratio']:.3f} (target ≤ 0.40); service submit→result "
                          f"{r['service_submit_to_result_ms']['median']:.1f} ms; first (cold) batch "
                          f"{r['first_batch_verify_ms']:.0f} ms")
+            if r.get("batches"):
+                lines.append("  batches (size: verify ms, attestations/s): " + ", ".join(
+                    f"{b['size']}: {b['verify_ms']:.0f}, {b['attestations_per_s']:.1f}" for b in r["batches"]))
     return "\n".join(lines)
 
 
@@ -952,6 +975,8 @@ def main():
     p.add_argument("--provers", type=int, default=CORES, help="prove processes at a time when seeding")
     p.add_argument("--reps", type=int, default=20, help="ratio: alternated repetitions")
     p.add_argument("--ratio-rounds", type=int, default=2)
+    p.add_argument("--ratio-batch", type=int, default=32,
+                   help="ratio: then this many more 256-instrument attestations at once (batch throughput)")
     p.add_argument("--reseed", action="store_true")
     p.add_argument("--pg-analyze-every", type=float, default=3.0,
                    help="PostgreSQL: ANALYZE the run's commitments every this many seconds, as autovacuum keeps "
