@@ -7,7 +7,7 @@ BIN         = .build/$(CONFIG)/riskattest
 # m = 2048) are far too slow unoptimised. -enable-testing keeps @testable imports working.
 TESTFLAGS   = -c release -Xswiftc -enable-testing
 
-.PHONY: deps build test sweep demo bench clean fuzz fuzz-ci conformance
+.PHONY: deps build test sweep demo bench bench-service clean fuzz fuzz-ci conformance
 
 # System packages: libsodium and OpenSSL headers, pkg-config, and the openssl CLI (used by the
 # signature interop tests). Installed only when absent, so a fresh Debian machine just works.
@@ -64,6 +64,18 @@ demo: build
 
 bench: build
 	$(BIN) bench all
+
+# The verification service under load (Bench/service/load.py, BENCHMARKS.md "Verification service:
+# load"): seeds 1,000 attestations from 50 members once (proved with service nonces, kept in
+# .build/bench-service for 23 h), then drives `riskattest serve` over loopback with 8 requests in
+# flight — SQLite with one `--role all` process, PostgreSQL with one api and one or two worker
+# processes, two rounds each — and times the 256-instrument attestation in the warm service
+# against a one-shot `riskattest verify`. Results in .build/bench-service/results.json. About
+# 25 minutes with a fresh seed on 2 cores. Not part of CI. BENCH_SERVICE_FLAGS passes options
+# (e.g. --rounds 3, --configs pg-2w, --reseed; see load.py --help).
+bench-service: build
+	@pg=$$(.ci/postgres.sh) || { echo "could not start PostgreSQL for the service benchmark"; exit 1; }; \
+	python3 Bench/service/load.py all --bin $(BIN) --postgres "$$pg" $(BENCH_SERVICE_FLAGS)
 
 # Coverage-guided fuzzing (libFuzzer + AddressSanitizer, see Fuzz/run.sh and README "Fuzzing"): every
 # decoder and parser, FUZZ_SECONDS each. fuzz-ci is the short run for CI (about a minute of fuzzing

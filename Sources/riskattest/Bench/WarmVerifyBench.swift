@@ -25,7 +25,7 @@ struct BenchWarmVerify: ParsableCommand {
 
     @Option(help: "Repetitions (interleaved: one process, then one warm verification).") var reps: Int = 11
     @Option(help: "Distinct attestations to prove and cycle through.") var attestations: Int = 3
-    @Option(help: "Directory for the snapshot, circuit, key and attestation files (created; default a temporary one).") var dir: String?
+    @Option(help: "Directory for the snapshot, book, circuit, key and attestation files (created; default a temporary one).") var dir: String?
     @Flag(help: "Only write the files (and print the verify command), measure nothing.") var writeOnly = false
     @Flag(help: "Print JSON.") var json = false
     @Option(help: "Executable timed for the one-shot processes (default: this one), e.g. a build of the commit before VerifierContext, for a baseline of the same run.")
@@ -74,6 +74,9 @@ struct BenchWarmVerify: ParsableCommand {
         try AtomicFile.write(marketBytes, to: marketPath, mode: 0o644)
         try AtomicFile.write(Array(AttestBench.circuitSource.utf8), to: circuitPath, mode: 0o644)
         try AtomicFile.write(Array(key.publicKey.pem.utf8), to: pubPath, mode: 0o644)
+        // The book too, so that other attestations of the same shape can be proved from the
+        // files (e.g. Bench/service/load.py proves them with service-issued nonces).
+        try AtomicFile.write(portfolioBytes, to: dir + "/portfolio.json", mode: 0o644)
         var paths: [String] = []
         for (k, bytes) in encoded.enumerated() {
             let p = dir + "/bench-\(k).att"
