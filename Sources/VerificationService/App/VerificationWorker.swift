@@ -113,8 +113,9 @@ public final class VerificationWorker: Service, Sendable {
         var byItem: [Int: VerificationReport] = [:]
         for (slot, r) in zip(slots, reports) { byItem[slot] = r }
         var out: [ItemOutcome] = []
+        let reuses = try await store.blindingReuse(batch.items.map(\.id))
         for (k, item) in batch.items.enumerated() {
-            let reuse = try await store.blindingReuse(item.id)
+            let reuse = reuses[item.id] ?? []
             var report = StoredReport(attestation: item.id, member: .init(id: item.member, name: item.memberName), key: item.key,
                                       valid: false, failureCode: nil, reason: nil, verification: nil,
                                       blindingReuse: reuse.map { .init(attestation: $0.id, sharedCommitments: $0.shared) },

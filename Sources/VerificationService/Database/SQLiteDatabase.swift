@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import SQLiteNIO
 import Synchronization
 
@@ -15,10 +16,14 @@ public final class SQLiteDatabase: SQLDatabase {
     public let dialect = SQLDialect.sqlite
     let connection: SQLiteConnection
     let gate = TransactionGate()
+    /// A thread of its own: a call waiting on SQLite's busy handler blocks its thread, and on a
+    /// shared pool two such waits could occupy every thread while the lock holder needs one to
+    /// commit.
+    let threadPool: NIOThreadPool
     public let path: String
 
-    private init(connection: SQLiteConnection, path: String) {
-        self.connection = connection; self.path = path
+    private init(connection: SQLiteConnection, threadPool: NIOThreadPool, path: String) {
+        self.connection = connection; self.threadPool = threadPool; self.path = path
     }
 
     public static func open(path: String, logger: Logger = Logger(label: "riskattest.sqlite")) async throws -> SQLiteDatabase {
@@ -27,19 +32,37 @@ public final class SQLiteDatabase: SQLDatabase {
         if !dir.isEmpty, !(FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue) {
             throw StoreError.unusableLocation("sqlite:\(path): directory \(dir) does not exist")
         }
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
         let conn: SQLiteConnection
-        do { conn = try await SQLiteConnection.open(storage: .file(path: path), logger: logger) }
-        catch { throw StoreError.connection("sqlite:\(path): \(error)") }
-        let db = SQLiteDatabase(connection: conn, path: path)
+        do {
+            conn = try await SQLiteConnection.open(storage: .file(path: path), threadPool: pool, logger: logger,
+                                                   on: MultiThreadedEventLoopGroup.singleton.any())
+        } catch {
+            try? await pool.shutdownGracefully()
+            throw StoreError.connection("sqlite:\(path): \(error)")
+        }
+        let db = SQLiteDatabase(connection: conn, threadPool: pool, path: path)
         do {
             // WAL: readers never block the writer; synchronous=FULL: a commit (the 202 of an
             // intake) survives power loss, not only a process crash.
-            _ = try await conn.query("PRAGMA journal_mode=WAL")
-            _ = try await conn.query("PRAGMA synchronous=FULL")
+            // busy_timeout first: switching to WAL needs a lock that another process (or
+            // connection) starting at the same moment may hold.
             _ = try await conn.query("PRAGMA busy_timeout=10000")
+            // Switching to WAL can answer SQLITE_BUSY at once (no busy handler) while another
+            // connection opens the same new file: retry for up to a few seconds.
+            var attempt = 0
+            while true {
+                do { _ = try await conn.query("PRAGMA journal_mode=WAL"); break }
+                catch let e as SQLiteError where e.reason == .busy && attempt < 200 {
+                    attempt += 1
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            _ = try await conn.query("PRAGMA synchronous=FULL")
             _ = try await conn.query("PRAGMA foreign_keys=ON")
         } catch {
-            try? await conn.close()
+            await db.close()
             throw StoreError.connection("sqlite:\(path): \(error)")
         }
         return db
@@ -68,7 +91,10 @@ public final class SQLiteDatabase: SQLDatabase {
         }
     }
 
-    public func close() async { try? await connection.close() }
+    public func close() async {
+        try? await connection.close()
+        try? await threadPool.shutdownGracefully()
+    }
 }
 
 struct SQLiteTx: SQLTransaction {

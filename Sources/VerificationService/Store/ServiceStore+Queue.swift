@@ -125,12 +125,25 @@ extension ServiceStore {
     /// attestations: equal commitments reveal equal values, and differences of commitments with
     /// one blinding reveal differences of values). Returns (other id, shared count), sorted.
     public func blindingReuse(_ id: String) async throws -> [(id: String, shared: Int64)] {
+        try await blindingReuse([id])[id] ?? []
+    }
+
+    /// `blindingReuse` for a whole batch in one transaction: on SQLite every transaction waits
+    /// behind the intakes queued on the single connection, so one lookup transaction per
+    /// attestation starved the worker under load (BENCHMARKS.md "Verification service: load").
+    public func blindingReuse(_ ids: [String]) async throws -> [String: [(id: String, shared: Int64)]] {
         try await db.transaction { tx in
-            try await tx.query("""
+            var out: [String: [(id: String, shared: Int64)]] = [:]
+            for id in ids { out[id] = try await Self.blindingReuse(tx, id) }
+            return out
+        }
+    }
+
+    static func blindingReuse(_ tx: any SQLTransaction, _ id: String) async throws -> [(id: String, shared: Int64)] {
+        try await tx.query("""
                 SELECT c2.attestation_id AS other, COUNT(*) AS n FROM commitments c1
                 JOIN commitments c2 ON c2.point = c1.point AND c2.attestation_id <> c1.attestation_id
                 WHERE c1.attestation_id = ? GROUP BY c2.attestation_id ORDER BY c2.attestation_id
                 """, [.text(id)]).map { (try $0.text("other"), try $0.int("n")) }
-        }
     }
 }
