@@ -173,8 +173,16 @@ final class SoundnessTests: XCTestCase {
 
     /// A prover forced past its own check (test-only path) cannot make `verify` accept a statement
     /// the engine calls false; and a true one, proved honestly, verifies.
+    ///
+    /// The verification service verifies differently from a one-shot `verify`: a long-lived
+    /// `VerifierContext` (cached statement systems, prepared generators, fixed-base tables) and
+    /// batches whose joint check isolates the bad members. So every attestation is also verified
+    /// that way — through one shared context, alone and finally all together in one batch — and
+    /// must get the engine's verdict there too.
     func testForcedFalseStatementsAreRejectedByTheVerifier() throws {
         var forced = 0
+        let service = VerifierContext(memoryBudget: 256 << 20, fixedBaseTables: true)
+        var batch: [(request: VerificationRequest, engineTrue: Bool, label: String)] = []
         for seed in 1...UInt64(max(6, Self.cases / 7)) {
             let c = RandomBooks.make(seed: 5000 + seed)
             let p = try Self.parse(c)
@@ -189,9 +197,14 @@ final class SoundnessTests: XCTestCase {
                                            createdAt: EndToEnd.createdAt, validForSeconds: 7200, instrumentBits: 64)
                     let policy = VerificationPolicy(parameters: ["k": text])
                     func verify(_ r: ProveResult) -> VerificationReport {
-                        Verifier.verify(VerificationRequest(attestationBytes: r.attestation.encode(), marketBytes: p.marketBytes,
-                                                            circuitSource: fam.circuit, trustedKeys: [EndToEnd.goldenKey.publicKey],
-                                                            now: EndToEnd.verifyAt, policy: policy))
+                        let request = VerificationRequest(attestationBytes: r.attestation.encode(), marketBytes: p.marketBytes,
+                                                          circuitSource: fam.circuit, trustedKeys: [EndToEnd.goldenKey.publicKey],
+                                                          now: EndToEnd.verifyAt, policy: policy)
+                        let oneShot = Verifier.verify(request)
+                        let warm = Verifier.verify(request, context: service)
+                        XCTAssertEqual(warm.valid, oneShot.valid, "seed \(seed) \(fam.name) k=\(text): warm context disagrees")
+                        batch.append((request, truth >= 0, "seed \(seed) \(fam.name) k=\(text)"))
+                        return oneShot
                     }
                     if truth < 0 {
                         let r = try Prover.prove(req, progress: nil, skippingStatementCheck: true)
@@ -209,7 +222,12 @@ final class SoundnessTests: XCTestCase {
                 }
             }
         }
-        print("forced prover: \(forced) false statements proved by force, all rejected by verify")
+        let reports = Verifier.verifyBatch(batch.map(\.request), context: service)
+        for (item, report) in zip(batch, reports) {
+            XCTAssertEqual(report.valid, item.engineTrue, "\(item.label): in a batch of \(batch.count), the engine says \(item.engineTrue ? "true" : "false")")
+        }
+        XCTAssertTrue(batch.contains { $0.engineTrue } && batch.contains { !$0.engineTrue }, "the batch mixes true and false statements")
+        print("forced prover: \(forced) false statements proved by force, all rejected by verify (one-shot, warm context, one batch of \(batch.count))")
         XCTAssertGreaterThan(forced, 6)
     }
 }
