@@ -25,6 +25,11 @@ public final class VerificationWorker: Service, Sendable {
     /// the configured memory budget (least recently used evicted first). A worker verifying the
     /// same snapshot and circuit all day derives none of it twice.
     let context: VerifierContext
+    /// Registered snapshot bytes and circuit sources by (snapshot SHA-256, circuit hash). Both are
+    /// content-addressed and immutable, so a batch of a pair seen before reads nothing from the
+    /// store; cleared when it reaches `inputCacheLimit` pairs.
+    private let inputs = Mutex<[String: (market: [UInt8], circuit: String)]>([:])
+    private static let inputCacheLimit = 16
     private let queue = DispatchQueue(label: "riskattest.verifier", qos: .userInitiated)
 
     public init(store: ServiceStore, config: ServiceConfiguration, metrics: ServiceMetrics, wake: WakeSignal,
@@ -87,10 +92,7 @@ public final class VerificationWorker: Service, Sendable {
     struct ItemOutcome { var outcome: ServiceStore.Outcome; var receivedMicros: Int64; var blindingReuse: Bool }
 
     func verify(_ batch: ServiceStore.Batch) async throws -> [ItemOutcome] {
-        guard let market = try await store.snapshotBytes(batch.snapshot),
-              let circuit = try await store.circuitSource(hash: batch.circuit) else {
-            throw StoreError.corrupt("batch \(batch.token): snapshot or circuit missing")
-        }
+        let (market, circuit) = try await publicInputs(snapshot: batch.snapshot, circuit: batch.circuit)
         // Revoked keys are decided here, not by the verifier: the key was good at intake, and
         // a revocation since then must still stop the attestation counting.
         var requests: [VerificationRequest] = []
@@ -134,6 +136,22 @@ public final class VerificationWorker: Service, Sendable {
                                    receivedMicros: item.receivedMicros, blindingReuse: !reuse.isEmpty))
         }
         return out
+    }
+}
+
+extension VerificationWorker {
+    func publicInputs(snapshot: String, circuit: String) async throws -> (market: [UInt8], circuit: String) {
+        let key = snapshot + "/" + circuit
+        if let hit = inputs.withLock({ $0[key] }) { return hit }
+        guard let market = try await store.snapshotBytes(snapshot),
+              let source = try await store.circuitSource(hash: circuit) else {
+            throw StoreError.corrupt("snapshot \(snapshot) or circuit \(circuit) missing")
+        }
+        inputs.withLock { cache in
+            if cache.count >= Self.inputCacheLimit { cache.removeAll() }
+            cache[key] = (market, source)
+        }
+        return (market, source)
     }
 }
 

@@ -61,11 +61,14 @@ public enum AuditChain {
         public var description: String { "entry \(seq): \(reason)" }
     }
 
-    /// Recomputes the chain over `entries` (in `seq` order, starting at 1) and compares it with
-    /// the stored head. Returns the first broken link, nil when intact.
-    public static func verify(_ entries: [AuditEntry], head: (seq: Int64, hash: String)?) -> Break? {
-        var prev = [UInt8](repeating: 0, count: 32)
-        var expectedSeq: Int64 = 1
+    /// Recomputes the chain over `entries` (in `seq` order) and compares its end with the stored
+    /// head when one is given. `after` is the last entry already checked (its `seq` and hash), so a
+    /// long chain can be checked page by page; nil starts at entry 1 with the all-zero hash.
+    /// Returns the first broken link, nil when intact.
+    public static func verify(_ entries: [AuditEntry], after: (seq: Int64, hash: [UInt8])? = nil,
+                              head: (seq: Int64, hash: String)?) -> Break? {
+        var prev = after?.hash ?? [UInt8](repeating: 0, count: 32)
+        var expectedSeq: Int64 = (after?.seq ?? 0) + 1
         for e in entries {
             guard e.seq == expectedSeq else {
                 return Break(seq: e.seq, reason: "sequence number \(e.seq) where \(expectedSeq) was expected (an entry is missing or was inserted)")
@@ -83,7 +86,7 @@ public enum AuditChain {
         if let head {
             let last = expectedSeq - 1
             if head.seq != last || head.hash != Hex.encode(prev) {
-                return Break(seq: last + 1, reason: "the chain ends at entry \(last) but the head records entry \(head.seq) (entries were removed from the end)")
+                return Break(seq: last + 1, reason: "the chain ends at entry \(last) but its head records entry \(head.seq) (entries were removed)")
             }
         }
         return nil

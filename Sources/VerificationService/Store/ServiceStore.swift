@@ -70,46 +70,15 @@ public struct ServiceStore: Sendable {
         let head = try await db.transaction { tx in try await tx.query("SELECT seq, hash FROM audit_head WHERE id = 1") }
         guard let h = head.first else { return (0, AuditChain.Break(seq: 0, reason: "the chain head row is missing")) }
         let headSeq = try h.int("seq"), headHash = try h.text("hash")
-        var after: Int64 = 0
-        var carried: AuditEntry? = nil
-        var count: Int64 = 0
+        var checked: (seq: Int64, hash: [UInt8])? = nil
         while true {
-            let page = try await auditEntries(after: after, limit: pageSize, upTo: headSeq)
-            if page.isEmpty { break }
-            // Verify the page as the continuation of the previous one: prepend the last entry
-            // checked, whose hash is already established.
-            let window = (carried.map { [$0] } ?? []) + page
-            if let b = Self.verifyWindow(window, firstIsTrusted: carried != nil) { return (count, b) }
-            count += Int64(page.count)
-            carried = page.last; after = page.last!.seq
+            let page = try await auditEntries(after: checked?.seq ?? 0, limit: pageSize, upTo: headSeq)
+            guard let last = page.last else { break }
+            if let b = AuditChain.verify(page, after: checked, head: nil) { return (checked?.seq ?? 0, b) }
+            checked = (last.seq, Hex.decode(last.hash) ?? [])
         }
-        let lastSeq = carried?.seq ?? 0
-        let lastHash = carried?.hash ?? AuditChain.genesisHex
-        if headSeq != lastSeq || headHash != lastHash {
-            return (count, AuditChain.Break(seq: lastSeq + 1, reason: "the chain ends at entry \(lastSeq) but its head records entry \(headSeq) (entries were removed)"))
-        }
-        return (count, nil)
-    }
-
-    /// `AuditChain.verify` for a page that may start after entry 1.
-    static func verifyWindow(_ entries: [AuditEntry], firstIsTrusted: Bool) -> AuditChain.Break? {
-        guard firstIsTrusted, let first = entries.first else { return AuditChain.verify(entries, head: nil) }
-        var prev = Hex.decode(first.hash) ?? []
-        var expected = first.seq + 1
-        for e in entries.dropFirst() {
-            guard e.seq == expected else {
-                return AuditChain.Break(seq: e.seq, reason: "sequence number \(e.seq) where \(expected) was expected (an entry is missing or was inserted)")
-            }
-            guard e.prevHash == Hex.encode(prev) else {
-                return AuditChain.Break(seq: e.seq, reason: "prev_hash does not equal the hash of entry \(e.seq - 1)")
-            }
-            let h = AuditChain.hash(seq: e.seq, at: e.at, actor: e.actor, action: e.action, subject: e.subject, details: e.details, prevHash: prev)
-            guard e.hash == Hex.encode(h) else {
-                return AuditChain.Break(seq: e.seq, reason: "the stored hash does not match the entry's contents (the entry was altered)")
-            }
-            prev = h; expected += 1
-        }
-        return nil
+        let count = checked?.seq ?? 0
+        return (count, AuditChain.verify([], after: checked, head: (headSeq, headHash)))
     }
 
     // MARK: Public inputs
