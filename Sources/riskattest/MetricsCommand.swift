@@ -25,10 +25,13 @@ struct Metrics: ParsableCommand {
     @Option(name: .long, help: "Target margin ratio (maintenance/equity) for the top-up suggestion, in (0, 1].")
     var targetMarginRatio: Double = 0.5
 
+    @Option(name: .long, help: "Early-warning margin ratio (maintenance/equity) in (0, 1]: at or above it the status is 'warning' (1 = liquidation).")
+    var warnRatio: Double = 0.8
+
     func run() throws {
         do {
             let report = try Self.compute(portfolioPath: portfolio, marketPath: market, targetDelta: targetDelta,
-                                          targetMarginRatio: targetMarginRatio)
+                                          targetMarginRatio: targetMarginRatio, warningMarginRatio: warnRatio)
             if json {
                 // Streamed: a 100,000-position report is ~80 MB of JSON.
                 try report.writeJSON { FileHandle.standardOutput.write(Data($0)) }
@@ -42,7 +45,7 @@ struct Metrics: ParsableCommand {
     }
 
     static func compute(portfolioPath: String, marketPath: String, targetDelta: [String],
-                        targetMarginRatio: Double) throws(InputError) -> RiskReport {
+                        targetMarginRatio: Double, warningMarginRatio: Double = 0.8) throws(InputError) -> RiskReport {
         let marketBytes = try readFile(marketPath, what: "market")
         let portfolioBytes = try readFile(portfolioPath, what: "portfolio")
         let snapshot: MarketSnapshot
@@ -66,10 +69,11 @@ struct Metrics: ParsableCommand {
         }
         do {
             return try RiskEngine.analyze(portfolio: book, market: snapshot,
-                                          options: AnalysisOptions(targetDelta: targets, targetMarginRatio: targetMarginRatio))
+                                          options: AnalysisOptions(targetDelta: targets, targetMarginRatio: targetMarginRatio,
+                                                                   warningMarginRatio: warningMarginRatio))
         } catch {
-            let p = error.path
-            throw InputError(path: p.hasPrefix("target") ? "--" + p.replacingOccurrences(of: "_", with: "-") : p,
+            let p = error.path == "warning_margin_ratio" ? "warn_ratio" : error.path
+            throw InputError(path: p.hasPrefix("target") || p == "warn_ratio" ? "--" + p.replacingOccurrences(of: "_", with: "-") : p,
                              message: error.message)
         }
     }
@@ -175,6 +179,9 @@ enum MetricsText {
             }
             let f = u.positions
             out += "delta \(num(f.greeks.delta, 4)) (+ collateral \(num(u.collateralDelta, 4)) = \(num(u.totalDelta, 4))), gamma \(num(f.greeks.gamma, 6)), vega \(num(f.greeks.vega)), theta \(num(f.greeks.theta)), rho \(num(f.greeks.rho))\n"
+            if let pa = u.premiumAdjustedTotalDelta {
+                out += "premium-adjusted delta \(num(pa, 4)) (inverse options' deltas net of their coin premium, as Deribit reports them)\n"
+            }
             out += "gross notional \(num(f.grossNotional)), net exposure \(num(f.netExposure)), gross exposure \(num(f.grossExposure)), uPnL \(num(f.unrealizedPnl))\n"
             let bs = r.expiryBuckets.filter { $0.underlying == u.underlying }
             if !bs.isEmpty {
@@ -198,19 +205,36 @@ enum MetricsText {
                      [["isolated", num(m.isolated.maintenance), num(m.isolated.initial)],
                       ["cross", num(m.cross.maintenance), num(m.cross.initial)],
                       ["portfolio", num(m.portfolio.maintenance), num(m.portfolio.initial)]])
-        if let w = m.portfolioWorstScenario { out += "portfolio requirement from scenario \"\(e(w))\"\n" }
+        if let w = m.portfolioWorstScenario { out += "portfolio scenario requirement \(num(m.portfolioScenarioRequirement)) from scenario \"\(e(w))\"\n" }
+        if let md = m.portfolioMinDelta {
+            out += "portfolio minimum delta requirement \(num(md.total)) = Σ (\(num(md.netRate, 4))·|net delta| + \(num(md.hedgedRate, 4))·hedged delta)·index:"
+            out += md.underlyings.map { " \(e($0.underlying)) \(num($0.requirement)) (net \(num($0.netDelta, 4)), hedged \(num($0.hedgedDelta, 4)))" }.joined(separator: ",") + "\n"
+        }
         out += "active (\(e(r.marginMode))): maintenance \(num(m.active.maintenance)), initial \(num(m.active.initial)), "
         out += "margin ratio \(m.marginRatio.map { String(format: "%.4f", $0) } ?? "n/a (equity <= 0)") (1 = liquidation), "
-        out += "free collateral \(num(m.freeCollateral))\(m.liquidatable ? "  ** AT OR BELOW MAINTENANCE **" : "")\n\n"
+        out += "free collateral \(num(m.freeCollateral))\n"
+        switch m.status {
+        case "liquidatable": out += "status: ** LIQUIDATABLE ** (equity at or below maintenance)\n\n"
+        case "warning": out += "status: WARNING: margin ratio at or above the warning level \(num(m.warningMarginRatio, 2))\n\n"
+        case "no_positions": out += "status: no positions\n\n"
+        default: out += "status: ok (warning at margin ratio \(num(m.warningMarginRatio, 2)), liquidation at 1)\n\n"
+        }
 
         out += "== Liquidation (index level of one underlying, others fixed, options re-priced) ==\n"
         out += table(["underlying", "index", "status", "below", "dist", "above", "dist"],
                      r.liquidation.map { [$0.underlying, num($0.indexPrice), $0.status, opt($0.below), pct($0.distanceBelowPercent),
                                           opt($0.above), pct($0.distanceAbovePercent)] })
         if !r.isolatedPositions.isEmpty {
+            out += "account level above (the whole wallet against every isolated maintenance); position level, isolated:\n"
+            out += table(["underlying", "positions", "status", "nearest below", "dist", "nearest above", "dist"],
+                         r.liquidation.compactMap { l in l.isolatedPositions.map { [l.underlying, String($0), l.isolatedStatus ?? "-",
+                                                    opt(l.isolatedBelow), pct(l.isolatedDistanceBelowPercent),
+                                                    opt(l.isolatedAbove), pct(l.isolatedDistanceAbovePercent)] } })
             out += "isolated positions:\n"
-            out += table(["instrument", "venue", "wallet", "maintenance", "equity", "ratio", "liq. price", "dist", "method"],
-                         r.isolatedPositions.map { [$0.instrument, $0.venue ?? "-", num($0.wallet), num($0.maintenance), num($0.equity),
+            out += table(["instrument", "venue", "wallet", "wallet source", "maintenance", "equity", "ratio", "liq. price", "dist", "method"],
+                         r.isolatedPositions.map { [$0.instrument, $0.venue ?? "-", num($0.wallet),
+                                                    $0.walletSource == "given" ? "given" : "assumed",
+                                                    num($0.maintenance), num($0.equity),
                                                     $0.marginRatio.map { String(format: "%.4f", $0) } ?? "n/a", opt($0.liquidationPrice),
                                                     pct($0.distancePercent), $0.method] })
         }

@@ -172,7 +172,7 @@ final class EndToEndTests: XCTestCase {
         let a = try EndToEnd.proved("solvency").attestation
         let file = a.encode()
         // The signed message is the domain prefix, then the file without its 64-byte signature.
-        XCTAssertEqual(a.signedMessage, Array("riskattest/attestation/v2".utf8) + Array(file.dropLast(64)))
+        XCTAssertEqual(a.signedMessage, Array("riskattest/attestation/v3".utf8) + Array(file.dropLast(64)))
         XCTAssertEqual(a.signature, Array(file.suffix(64)))
 
         let pem = EndToEnd.goldenKey.publicKey.pem

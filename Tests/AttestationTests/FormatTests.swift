@@ -63,7 +63,7 @@ final class FormatTests: XCTestCase {
         e += [3, 64] + u32(8) + u32(864) + F.bytes(864, seed: 7)
         XCTAssertEqual(a.body.encode(), e)
         XCTAssertEqual(a.encode(), e + F.bytes(64, seed: 8))
-        XCTAssertEqual(a.signedMessage, Array("riskattest/attestation/v2".utf8) + e)
+        XCTAssertEqual(a.signedMessage, Array("riskattest/attestation/v3".utf8) + e)
         XCTAssertEqual(F.firstCommitmentOffset(e), 235)
         XCTAssertEqual(Array(e[235..<267]), try F.pair(0).plus.encoding)
     }
@@ -168,8 +168,13 @@ final class FormatTests: XCTestCase {
         let enc = try F.attestation().encode()
         var e = enc; e[0] = UInt8(ascii: "X")
         XCTAssertThrowsError(try AttestationV1.decode(e)) { XCTAssertEqual($0 as? AttestationFormatError, .badMagic(found: Array("XATT".utf8))) }
-        e = enc; e[4] = 3
-        XCTAssertThrowsError(try AttestationV1.decode(e)) { XCTAssertEqual($0 as? AttestationFormatError, .unsupportedVersion(3)) }
+        e = enc; e[4] = 4
+        XCTAssertThrowsError(try AttestationV1.decode(e)) { XCTAssertEqual($0 as? AttestationFormatError, .unsupportedVersion(4)) }
+        e = enc; e[4] = 2
+        XCTAssertThrowsError(try AttestationV1.decode(e)) {
+            XCTAssertEqual($0 as? AttestationFormatError, .unsupportedVersion(2))
+            XCTAssertTrue("\($0)".hasPrefix("unsupported attestation format version 2"), "\($0)")
+        }
         e = enc; e[4] = 1
         XCTAssertThrowsError(try AttestationV1.decode(e)) {
             XCTAssertEqual($0 as? AttestationFormatError, .unsupportedVersion(1))

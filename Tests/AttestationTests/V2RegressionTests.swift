@@ -291,6 +291,17 @@ final class V2RegressionTests: XCTestCase {
         XCTAssertEqual(noNonce.reason, VerificationFailure.nonceMissing.description)
     }
 
+    // Format: version 2 files (options priced off S·e^{rT} even where a future of their expiry is
+    // listed; issue 14) are refused by name: their coefficients are not this engine's.
+    func testVersionTwoIsRejected() throws {
+        var bytes = try EndToEnd.proved("solvency").attestation.encode()
+        bytes[4] = 2; bytes[5] = 0
+        XCTAssertThrowsError(try AttestationV1.decode(bytes)) { e in
+            XCTAssertTrue("\(e)".contains("unsupported attestation format version 2"), "\(e)")
+            XCTAssertTrue("\(e)".contains("future of their expiry is listed"), "\(e)")
+        }
+    }
+
     // Format: version 1 files are refused by name.
     func testVersionOneIsRejected() throws {
         var bytes = try EndToEnd.proved("solvency").attestation.encode()

@@ -43,13 +43,16 @@ final class InputPortfolioTests: XCTestCase {
 
     /// The example book is solvent with a sensible margin ratio. Reference figures come from an
     /// independent Python Black–Scholes revaluation of the same files (math.erfc normal CDF,
-    /// SPEC §6 conventions): equity 965,663.6 USD, worst weighted loss 323,537.5 ("tail -66% vol up").
+    /// SPEC §6 conventions, `Vectors/metrics/example-book-check.py`): equity 965,663.62 USD, worst
+    /// weighted loss 323,833.65 ("tail -66% vol up"; the December and March options price off
+    /// their listed futures, format version 3), minimum delta requirement 43,408.52.
     func testExampleBookIsSolventUnderPortfolioMargin() throws {
         let m = try market()
         let p = try Portfolio.parse(Array(InputFixtures.portfolio.utf8), market: m)
         let r = try RiskEngine.analyze(portfolio: p, market: m)
         XCTAssertEqual(r.totals.equity, 965_663.6, accuracy: 2)
-        XCTAssertEqual(r.margin.portfolio.initial, 323_537.5, accuracy: 2)
+        XCTAssertEqual(r.margin.portfolio.initial, 323_833.65, accuracy: 0.05)
+        XCTAssertEqual(try XCTUnwrap(r.margin.portfolioMinDelta).total, 43_408.52, accuracy: 0.05)
         XCTAssertEqual(r.margin.portfolioWorstScenario, "tail -66% vol up")
         XCTAssertFalse(r.margin.liquidatable)
         let ratio = try XCTUnwrap(r.margin.marginRatio)

@@ -36,7 +36,8 @@ public enum AttestationFormatError: Error, Equatable, CustomStringConvertible {
         case .badMagic(let m):
             return "not a riskattest attestation: magic is \(TextRules.hex(m)), expected 52415454 (\"RATT\")"
         case .unsupportedVersion(let v):
-            return "unsupported attestation format version \(v) (this build reads version \(AttestationBody.formatVersion))"
+            let why = v == 2 ? "; version 2 priced options off S·e^(rT) where a future of their expiry is listed, so its coefficients are not this engine's: attest again" : ""
+            return "unsupported attestation format version \(v) (this build reads version \(AttestationBody.formatVersion))\(why)"
         case .lengthOverLimit(let f, let l, let lim):
             return "\(f): \(l) bytes, longer than \(lim) bytes (the limit)"
         case .countOutOfRange(let f, let c, let r):

@@ -193,11 +193,11 @@ public enum MemberKind: UInt8, Sendable, CustomStringConvertible {
 /// An `AttestationBody` value is always valid: its initialiser checks every limit and rule the
 /// decoder checks, so `decode(encode(x)) == x` for every value that can exist.
 public struct AttestationBody: Sendable, Equatable {
-    public static let formatVersion: UInt16 = 2
+    public static let formatVersion: UInt16 = 3
     public static let magic: [UInt8] = Array("RATT".utf8)
     /// Domain separation for the signature: a signature over an attestation can never be
     /// mistaken for a signature over any other riskattest message.
-    public static let signingPrefix: [UInt8] = Array("riskattest/attestation/v2".utf8)
+    public static let signingPrefix: [UInt8] = Array("riskattest/attestation/v3".utf8)
 
     public let circuitName: String
     public let circuitVersion: UInt32
@@ -389,7 +389,7 @@ public struct AttestationBody: Sendable, Equatable {
         return w.bytes
     }
 
-    /// The exact bytes the Ed25519 signature covers: "riskattest/attestation/v2" || encode().
+    /// The exact bytes the Ed25519 signature covers: "riskattest/attestation/v3" || encode().
     public var signedMessage: [UInt8] { Self.signingPrefix + encode() }
 }
 

@@ -9,7 +9,7 @@ import Merlin
 /// itself, rather than a hand-picked list of fields, means a field added to the format can never
 /// be forgotten here.
 public enum AttestationTranscript {
-    public static let label = "riskattest attestation v2"
+    public static let label = "riskattest attestation v3"
 
     /// The transcript after absorbing the public inputs.
     public static func start(publicInputs: [UInt8]) -> Transcript {

@@ -31,7 +31,7 @@ private enum Fields {
     static let instrumentCommon: Set<String> = ["id", "underlying", "type", "margining", "contract_size", "mark_price", "tier_table"]
     static let perpetual = instrumentCommon.union(["funding_rate", "funding_interval_hours"])
     static let future = instrumentCommon.union(["expiry"])
-    static let option = instrumentCommon.union(["option_type", "strike", "expiry", "mark_iv", "settlement"])
+    static let option = instrumentCommon.union(["option_type", "strike", "expiry", "mark_iv", "settlement", "mark_price_coin"])
 }
 
 extension MarketSnapshot {
@@ -86,7 +86,8 @@ extension MarketSnapshot {
         instruments.reserveCapacity(iArr.count)
         for (i, v) in iArr.enumerated() {
             let inst = try decodeInstrument(v, index: i, asOf: asOf, underlyings: underlyingIDs,
-                                            tierTables: margin.tierTables)
+                                            tierTables: margin.tierTables,
+                                            indexPrices: Dictionary(uniqueKeysWithValues: underlyings.map { ($0.id, $0.indexPrice) }))
             guard instrumentIDs.insert(inst.id).inserted else {
                 throw InputError(path: "instruments[\(i)].id", message: "duplicate instrument id \"\(inst.id)\"")
             }
@@ -129,11 +130,30 @@ extension MarketSnapshot {
         var scenarioNames = Set<String>()
         let sArr = try Read.array(root.required("scenarios"), "scenarios", max: MarketLimits.maxScenarios, min: 1)
         for (i, v) in sArr.enumerated() {
-            let s = try decodeScenario(v, index: i, underlyings: underlyingIDs, instruments: instruments)
-            guard scenarioNames.insert(s.name).inserted else {
-                throw InputError(path: "scenarios[\(i)].name", message: "duplicate scenario name \"\(s.name)\"")
+            // `{"preset": NAME}` expands in place into a venue's published table (§2.7).
+            let expanded: [Scenario]
+            if case .object(let members) = v, members.contains(where: { $0.0 == "preset" }) {
+                let o = try ObjectReader(v, in: "scenarios", at: i)
+                try o.rejectUnknown(["preset"], context: " for a scenario preset")
+                let name = try Read.string(o.required("preset"), o.child("preset"))
+                guard let preset = ScenarioPreset(rawValue: name) else {
+                    throw InputError(path: o.child("preset"), message: "unknown scenario preset \"\(Read.printable(name))\" (known: "
+                        + ScenarioPreset.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") + ")")
+                }
+                expanded = preset.scenarios(underlyings: underlyings.map(\.id))
+            } else {
+                expanded = [try decodeScenario(v, index: i, underlyings: underlyingIDs, instruments: instruments)]
             }
-            scenarios.append(s)
+            for s in expanded {
+                guard scenarioNames.insert(s.name).inserted else {
+                    throw InputError(path: expanded.count == 1 ? "scenarios[\(i)].name" : "scenarios[\(i)]", message: "duplicate scenario name \"\(Read.printable(s.name))\"")
+                }
+                scenarios.append(s)
+            }
+            guard scenarios.count <= MarketLimits.maxScenarios else {
+                throw InputError(path: "scenarios[\(i)]", message:
+                    "more than \(MarketLimits.maxScenarios) scenarios after expanding presets")
+            }
         }
 
         return MarketSnapshot(snapshotID: snapshotID, asOf: asOf, quoteCurrency: quote, maxPriceAgeSeconds: maxAge,
@@ -154,7 +174,8 @@ extension MarketSnapshot {
     }
 
     static func decodeInstrument(_ v: JSONValue, index: Int, asOf: Timestamp, underlyings: Set<String>,
-                                 tierTables: [String: [MarginTier]]) throws(InputError) -> Instrument {
+                                 tierTables: [String: [MarginTier]],
+                                 indexPrices: [String: Double] = [:]) throws(InputError) -> Instrument {
         let o = try ObjectReader(v, in: "instruments", at: index)
         let typeText = try Read.string(o.required("type"), o.child("type"))
         let allowed: Set<String>
@@ -175,8 +196,33 @@ extension MarketSnapshot {
         let margining = try Read.choice(o.required("margining"), o.child("margining"), Margining.self)
         let size = try Read.double(o.required("contract_size"), o.child("contract_size"),
                                    .positive(max: MarketLimits.maxContractSize, hint: "; contract sizes must be positive"))
-        let mark = try Read.double(o.required("mark_price"), o.child("mark_price"),
+        // An inverse option may be marked in coin, as Deribit quotes it (`mark_price_coin`, coin per
+        // underlying unit); the engine's mark is then `mark_price_coin·S` (one product, S the index).
+        // Exactly one of the two is given.
+        let mark: Double
+        if let coinValue = o.optional("mark_price_coin") {
+            guard typeText == "option" else {
+                throw InputError(path: o.child("mark_price_coin"), message: "only options may be marked in coin")
+            }
+            guard o.optional("mark_price") == nil else {
+                throw InputError(path: o.child("mark_price_coin"), message:
+                    "give either mark_price (quote currency) or mark_price_coin (coin), not both")
+            }
+            guard margining == .inverse else {
+                throw InputError(path: o.child("mark_price_coin"), message:
+                    "only inverse (coin-settled) options are marked in coin; a linear option's mark_price is in quote currency")
+            }
+            let coinMark = try Read.double(coinValue, o.child("mark_price_coin"),
+                                           .positive(max: 10, hint: "; a coin premium per underlying unit, e.g. 0.0525"))
+            let s = indexPrices[und] ?? 0
+            mark = coinMark * s
+            guard mark > 0, mark <= MarketLimits.maxPrice else {
+                throw InputError(path: o.child("mark_price_coin"), message: "the mark in quote currency (\(mark)) is out of range")
+            }
+        } else {
+            mark = try Read.double(o.required("mark_price"), o.child("mark_price"),
                                    .positive(max: MarketLimits.maxPrice, hint: "; prices must be positive"))
+        }
         let table = try Read.identifier(o.required("tier_table"), o.child("tier_table"))
         guard tierTables[table] != nil else {
             throw InputError(path: o.child("tier_table"), message: "unknown tier table \"\(table)\" (not in margin.tier_tables)")
@@ -221,7 +267,7 @@ extension MarketSnapshot {
 
     static func decodeMargin(_ v: JSONValue) throws(InputError) -> MarginParameters {
         let o = try ObjectReader(v, path: "margin")
-        try o.rejectUnknown(["portfolio_maintenance_fraction", "option_margin", "tier_tables"])
+        try o.rejectUnknown(["portfolio_maintenance_fraction", "option_margin", "tier_tables", "portfolio_min_delta"])
         let pmf = try Read.double(o.required("portfolio_maintenance_fraction"), o.child("portfolio_maintenance_fraction"),
                                   .positive(max: 1))
         let om = try ObjectReader(o.required("option_margin"), path: o.child("option_margin"))
@@ -247,9 +293,19 @@ extension MarketSnapshot {
             }
             tables[name] = try decodeTiers(to.required("tiers"), path: to.child("tiers"))
         }
+        var minDelta: MinDeltaRates? = nil
+        if let mv = o.optional("portfolio_min_delta") {
+            let mo = try ObjectReader(mv, path: o.child("portfolio_min_delta"))
+            try mo.rejectUnknown(["net_rate", "hedged_rate"])
+            let rates = NumberRange(lower: 0, lowerOpen: false, upper: 1, upperOpen: false,
+                                    hint: " (a fraction of the delta's value, Paradex: 0.02 net, 0.01 hedged)")
+            minDelta = MinDeltaRates(netRate: try Read.double(mo.required("net_rate"), mo.child("net_rate"), rates),
+                                     hedgedRate: try Read.double(mo.required("hedged_rate"), mo.child("hedged_rate"), rates))
+        }
         return MarginParameters(tierTables: tables, portfolioMaintenanceFraction: pmf,
                                 optionMargin: OptionMarginRates(shortInitialRate: sir, shortInitialFloorRate: sifr,
-                                                                shortMaintenanceRate: smr))
+                                                                shortMaintenanceRate: smr),
+                                portfolioMinDelta: minDelta)
     }
 
     /// Tiers: max_notional strictly increasing (absent/null only on the last, unbounded tier),

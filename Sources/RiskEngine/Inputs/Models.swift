@@ -169,6 +169,16 @@ public struct OptionMarginRates: Sendable, Equatable {
     }
 }
 
+/// Paradex's minimum delta requirement of portfolio margin (SPEC.md §6.5), per underlying U:
+/// `(netRate·|netΔ_U| + hedgedRate·hedgedΔ_U)·S_U`, with `hedgedΔ = (grossΔ − |netΔ|)/2` the delta
+/// that offsets (long and short legs matched). The portfolio's initial requirement is the larger of
+/// the scenario requirement and the sum of these over underlyings. Paradex publishes 2 % and 1 %.
+public struct MinDeltaRates: Sendable, Equatable {
+    public var netRate: Double
+    public var hedgedRate: Double
+    public init(netRate: Double, hedgedRate: Double) { self.netRate = netRate; self.hedgedRate = hedgedRate }
+}
+
 /// Margin parameters of the snapshot.
 public struct MarginParameters: Sendable, Equatable {
     /// Tier tables by name; each strictly increasing in maxNotional and maintenance rate, last tier unbounded.
@@ -177,10 +187,12 @@ public struct MarginParameters: Sendable, Equatable {
     public var portfolioMaintenanceFraction: Double
     /// Short-option rates for isolated/cross (standard) margin.
     public var optionMargin: OptionMarginRates
+    /// Portfolio margin's minimum delta requirement; nil = none (the scenario requirement alone).
+    public var portfolioMinDelta: MinDeltaRates?
     public init(tierTables: [String: [MarginTier]], portfolioMaintenanceFraction: Double,
-                optionMargin: OptionMarginRates) {
+                optionMargin: OptionMarginRates, portfolioMinDelta: MinDeltaRates? = nil) {
         self.tierTables = tierTables; self.portfolioMaintenanceFraction = portfolioMaintenanceFraction
-        self.optionMargin = optionMargin
+        self.optionMargin = optionMargin; self.portfolioMinDelta = portfolioMinDelta
     }
 }
 
@@ -272,10 +284,16 @@ public struct Position: Sendable, Equatable {
     public var entryPrice: Double        // quote currency per underlying unit (premium for options), >= 0
     public var venue: String?
     public var account: String?
+    /// Isolated mode only: the margin the venue actually holds for this futures or perpetual
+    /// position, in the contract's settlement asset (quote currency for linear contracts, coin for
+    /// inverse ones). nil = not given: the engine assumes the initial margin at entry (maximum
+    /// leverage), SPEC.md §6.5.
+    public var isolatedMargin: Double?
     public init(instrument: String, quantity: Double, quantityUnits: Int64, entryPrice: Double,
-                venue: String?, account: String?) {
+                venue: String?, account: String?, isolatedMargin: Double? = nil) {
         self.instrument = instrument; self.quantity = quantity; self.quantityUnits = quantityUnits
         self.entryPrice = entryPrice; self.venue = venue; self.account = account
+        self.isolatedMargin = isolatedMargin
     }
 }
 

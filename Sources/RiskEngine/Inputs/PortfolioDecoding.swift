@@ -57,6 +57,22 @@ extension Portfolio {
                 try Read.string(v, o.child("venue"), maxLength: PortfolioLimits.maxLabelLength) }
             let account = try o.optional("account").map { (v) throws(InputError) in
                 try Read.string(v, o.child("account"), maxLength: PortfolioLimits.maxLabelLength) }
+            var isolatedMargin: Double? = nil
+            if let mv = o.optional("isolated_margin") {
+                guard mode == .isolated else {
+                    throw InputError(path: o.child("isolated_margin"), message:
+                        "isolated_margin is only meaningful when margin_mode is \"isolated\" (this book is \(mode.rawValue))")
+                }
+                let instrument = market.instrument(inst)
+                if case .option = instrument?.kind {
+                    throw InputError(path: o.child("isolated_margin"), message:
+                        "isolated margin applies to futures and perpetuals; an option's margin is its premium (long) or its standard margin (short)")
+                }
+                let unit = instrument?.margining == .inverse ? "coin (an inverse contract's margin is held in the coin)"
+                                                             : "quote currency"
+                isolatedMargin = try Read.double(mv, o.child("isolated_margin"),
+                                                 .closed(0, MarketLimits.maxNotional, hint: "; the margin allocated to the position, in \(unit)"))
+            }
             let key = PositionKey(instrument: inst, venue: venue, account: account)
             if let first = seen[key] {
                 throw InputError(path: o.path, message:
@@ -64,7 +80,7 @@ extension Portfolio {
             }
             seen[key] = i
             positions.append(Position(instrument: inst, quantity: q, quantityUnits: units, entryPrice: entry,
-                                      venue: venue, account: account))
+                                      venue: venue, account: account, isolatedMargin: isolatedMargin))
         }
 
         var balances: [CollateralBalance] = []
@@ -88,7 +104,8 @@ extension Portfolio {
         return Portfolio(positions: positions, collateral: balances, marginMode: mode)
     }
 
-    private static let positionFields: Set<String> = ["instrument", "quantity", "entry_price", "venue", "account"]
+    private static let positionFields: Set<String> = ["instrument", "quantity", "entry_price", "venue", "account",
+                                                      "isolated_margin"]
     private static let balanceFields: Set<String> = ["asset", "amount"]
 
     private struct PositionKey: Hashable {

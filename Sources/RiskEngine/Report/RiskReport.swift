@@ -117,6 +117,14 @@ public struct PositionMetrics: Sendable, Codable, Equatable {
     /// delta × index.
     public var deltaExposure: Double
     public var greeks: GreekSet
+    /// Inverse (coin-settled) options: the premium-adjusted ("net transaction") delta Deribit
+    /// reports beside the Black-Scholes one, `delta − value/S0` (the coin premium's own exposure
+    /// taken off). nil for other instruments.
+    public var premiumAdjustedDelta: Double? = nil
+    /// Options: the forward the model prices on, and the listed future it is taken from (nil:
+    /// `S0·e^{rate·T}`).
+    public var forward: Double? = nil
+    public var forwardFuture: String? = nil
     public var expiryBucket: String?
     public var fundingPerInterval: Double
     public var fundingAnnualized: Double
@@ -155,6 +163,9 @@ public struct UnderlyingMetrics: Sendable, Codable, Equatable {
     public var collateralDelta: Double
     /// positions delta + collateral delta: what the hedge suggestion neutralises.
     public var totalDelta: Double
+    /// With inverse options held: `totalDelta` with each such option's delta premium-adjusted
+    /// (Deribit's view for coin P&L). nil otherwise.
+    public var premiumAdjustedTotalDelta: Double? = nil
 }
 
 public struct BucketMetrics: Sendable, Codable, Equatable {
@@ -173,9 +184,14 @@ public struct MarginSummary: Sendable, Codable, Equatable {
     public var equity: Double
     public var isolated: MarginFigures
     public var cross: MarginFigures
-    /// Portfolio margin: initial = max(0, largest weighted loss), maintenance = fraction × initial.
+    /// Portfolio margin: initial = max(0, largest weighted loss, minimum delta requirement),
+    /// maintenance = fraction × initial.
     public var portfolio: MarginFigures
     public var portfolioWorstScenario: String?
+    /// The scenario part of the portfolio requirement: max(0, largest weighted loss).
+    public var portfolioScenarioRequirement: Double
+    /// The minimum delta requirement (Paradex), when the snapshot sets its rates.
+    public var portfolioMinDelta: MinDeltaSummary?
     /// The figures of the portfolio's own margin mode.
     public var active: MarginFigures
     /// maintenance / equity; nil when equity ≤ 0. Liquidation when ≥ 1.
@@ -184,17 +200,41 @@ public struct MarginSummary: Sendable, Codable, Equatable {
     public var initialMarginRatio: Double?
     /// equity − active initial margin.
     public var freeCollateral: Double
-    /// equity ≤ active maintenance margin.
+    /// equity ≤ active maintenance margin, where that margin is > 0 or equity < 0 (an account
+    /// that needs no margin and owes nothing has nothing to liquidate).
     public var liquidatable: Bool
+    /// Early warning: `liquidatable`; `warning` when the margin ratio is ≥ `warningMarginRatio`;
+    /// `no_positions` for a book without positions that is not liquidatable; else `ok`.
+    public var status: String
+    public var warningMarginRatio: Double
+}
+
+/// One underlying's part of the minimum delta requirement (SPEC.md §6.5).
+public struct MinDeltaFigure: Sendable, Codable, Equatable {
+    public var underlying: String
+    public var netDelta: Double
+    public var grossDelta: Double
+    /// (gross − |net|)/2: the delta that long and short members offset.
+    public var hedgedDelta: Double
+    public var requirement: Double
+}
+
+public struct MinDeltaSummary: Sendable, Codable, Equatable {
+    public var netRate: Double
+    public var hedgedRate: Double
+    public var total: Double
+    public var underlyings: [MinDeltaFigure]
 }
 
 public struct IsolatedPositionMargin: Sendable, Codable, Equatable {
     public var instrument: String
     public var venue: String?
     public var account: String?
-    /// Assumed isolated wallet: the position's initial margin at entry (quote, at the index for
-    /// inverse contracts whose wallet is in coin).
+    /// Isolated wallet in quote currency (an inverse contract's coin margin at the index): the
+    /// position's `isolated_margin` when the portfolio gives it, else its initial margin at entry.
     public var wallet: Double
+    /// `given` (the portfolio's `isolated_margin`) or `assumed_initial_margin`.
+    public var walletSource: String
     public var maintenance: Double
     public var initial: Double
     public var equity: Double
@@ -217,6 +257,16 @@ public struct LiquidationMetrics: Sendable, Codable, Equatable {
     /// The one closer to the index, and its signed distance in percent.
     public var nearest: Double?
     public var nearestDistancePercent: Double?
+    /// Isolated mode: position-level liquidation of this underlying's positions, apart from the
+    /// account-level figures above — how many positions, the nearest isolated liquidation prices
+    /// below and above the index, and their status (`ok`, `at_or_below_maintenance`, `none`).
+    /// `status` then combines both levels. nil outside isolated mode.
+    public var isolatedPositions: Int? = nil
+    public var isolatedStatus: String? = nil
+    public var isolatedBelow: Double? = nil
+    public var isolatedAbove: Double? = nil
+    public var isolatedDistanceBelowPercent: Double? = nil
+    public var isolatedDistanceAbovePercent: Double? = nil
 }
 
 public struct ScenarioMove: Sendable, Codable, Equatable {

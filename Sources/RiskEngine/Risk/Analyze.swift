@@ -11,9 +11,13 @@ public struct AnalysisOptions: Sendable, Equatable {
     /// the sign of g (`ScenarioScreen`). Results are identical either way; the tests switch it off
     /// to check exactly that.
     var scenarioScreening = true
-    public init(targetDelta: [String: Double] = [:], targetMarginRatio: Double = 0.5, liquidationPrices: Bool = true) {
+    /// Early warning: a margin ratio (maintenance/equity) at or above this, and below 1, reports
+    /// the account as `warning` (SPEC.md §6.5). In (0, 1]; default 0.8.
+    public var warningMarginRatio: Double
+    public init(targetDelta: [String: Double] = [:], targetMarginRatio: Double = 0.5, liquidationPrices: Bool = true,
+                warningMarginRatio: Double = 0.8) {
         self.targetDelta = targetDelta; self.targetMarginRatio = targetMarginRatio
-        self.liquidationPrices = liquidationPrices
+        self.liquidationPrices = liquidationPrices; self.warningMarginRatio = warningMarginRatio
     }
 }
 
@@ -67,6 +71,11 @@ struct Book {
     var collScen: [[Double]] = []        // per balance, per scenario
     var collByU: [Double]                // signed collateral value per underlying
     var collQuote = 0.0
+    /// Σ equity coin amounts per instrument (inverse futures and perpetuals): each instrument's
+    /// delta member in the minimum delta requirement (`minDelta`).
+    var coinByInstrument: [Double]
+    /// Delta (coins) of each portfolio collateral balance tied to an underlying: (underlying, amount·price/S0).
+    var collDeltaMembers: [(underlying: Int, delta: Double)] = []
     /// Each instrument's tier table, looked up once: the margin helpers run inside root searches,
     /// where hashing the table name on every trial price showed up in profiles.
     let tiers: [[MarginTier]]
@@ -76,6 +85,7 @@ struct Book {
         tiers = market.instruments.map { market.margin.tierTables[$0.tierTable] ?? [] }
         let nU = market.underlyings.count
         netQ = [Double](repeating: 0, count: market.instruments.count)
+        coinByInstrument = netQ
         coin = [Double](repeating: 0, count: nU)
         collByU = [Double](repeating: 0, count: nU)
         posIndex.reserveCapacity(portfolio.positions.count)
@@ -95,6 +105,7 @@ struct Book {
             netQ[i] += p.quantity
             cash += cost.equityQuote
             coin[m.underlyingIndex] += cost.equityCoin
+            coinByInstrument[i] += cost.equityCoin
             posIndex.append(i); posCash.append(cost.quote); posCoin.append(cost.coin)
             posEquityCash.append(cost.equityQuote); posEquityCoin.append(cost.equityCoin)
         }
@@ -107,7 +118,10 @@ struct Book {
             let v = b.amount >= 0 ? b.amount * u.value : b.amount * u.liabilityValue
             let sv = b.amount >= 0 ? u.scenarioValues.map { b.amount * $0 } : u.liabilityScenarioValues.map { b.amount * $0 }
             collValue.append(v); collScen.append(sv)
-            if let ui = table.collateralUnderlying[j] { collByU[ui] += v } else { collQuote += v }
+            if let ui = table.collateralUnderlying[j] {
+                collByU[ui] += v
+                collDeltaMembers.append((ui, b.amount * u.delta))
+            } else { collQuote += v }
         }
     }
 
@@ -152,13 +166,19 @@ struct Book {
     /// `IM/entry` and so worth `IM·S/entry`; options: initial margin at the snapshot).
     /// Only the inverse wallet moves with r, and linearly: `isolatedWallet(k, r) =
     /// isolatedWallet(k, 1)·r` there, bit for bit (the product is formed last).
+    ///
+    /// A position that states its `isolated_margin` uses that instead: quote currency for a linear
+    /// contract; coins for an inverse one, worth `margin·S0·r` (the same product order).
     func isolatedWallet(position k: Int, ratio r: Double) -> Double {
         let quantity = portfolio.positions[k].quantity, entry = portfolio.positions[k].entryPrice
+        let given = portfolio.positions[k].isolatedMargin
         let i = posIndex[k], m = table.models[i]
         switch m.form {
         case .linear:
+            if let given { return given }
             return MarginRules.tiered(notional: abs(quantity) * m.size * entry, table: tiers[i]).im
         case .inverse:
+            if let given { return given * m.spot * r }
             let im = MarginRules.tiered(notional: abs(quantity) * m.size, table: tiers[i]).im
             return im / entry * m.spot * r
         case .option:
@@ -171,11 +191,43 @@ struct Book {
     }
 
 
+    /// Paradex's minimum delta requirement of underlying `ui` (SPEC.md §6.5), with the index at
+    /// `S0·r` and `unitDelta(i)` the delta of one contract of instrument i there. Members, in this
+    /// order: each instrument of `instruments` (universe order) `netQ·unitDelta + coin amount`, then
+    /// each collateral balance of ui (portfolio order) `amount·price/S0`; net = Σ members, gross =
+    /// Σ |member|, hedged = max(0, (gross − |net|)/2), requirement =
+    /// `(netRate·|net| + hedgedRate·hedged)·(S0·r)`.
+    func minDelta(underlying ui: Int, instruments: [Int], ratio r: Double, rates: MinDeltaRates,
+                  unitDelta: (Int) -> Double) -> MinDeltaFigure {
+        var net = 0.0, gross = 0.0
+        for i in instruments {
+            let x = netQ[i] * unitDelta(i) + coinByInstrument[i]
+            net += x; gross += abs(x)
+        }
+        for c in collDeltaMembers where c.underlying == ui {
+            net += c.delta; gross += abs(c.delta)
+        }
+        let hedged = max(0, (gross - abs(net)) / 2)
+        let requirement = (rates.netRate * abs(net) + rates.hedgedRate * hedged) * (market.underlyings[ui].indexPrice * r)
+        return MinDeltaFigure(underlying: market.underlyings[ui].id, netDelta: net, grossDelta: gross,
+                              hedgedDelta: hedged, requirement: requirement)
+    }
+
+    /// The instruments of underlying ui that the book holds a position in, in universe order.
+    func heldInstruments(underlying ui: Int) -> [Int] {
+        var held = [Bool](repeating: false, count: netQ.count)
+        for i in posIndex where table.models[i].underlyingIndex == ui { held[i] = true }
+        return (0..<netQ.count).filter { held[$0] }
+    }
+
     // MARK: report
 
     mutating func report(options: AnalysisOptions) throws(InputError) -> RiskReport {
         guard options.targetMarginRatio.isFinite, options.targetMarginRatio > 0, options.targetMarginRatio <= 1 else {
             throw InputError(path: "target_margin_ratio", message: "must be in (0, 1]")
+        }
+        guard options.warningMarginRatio.isFinite, options.warningMarginRatio > 0, options.warningMarginRatio <= 1 else {
+            throw InputError(path: "warning_margin_ratio", message: "must be in (0, 1]")
         }
         for (uid, d) in options.targetDelta {
             guard market.underlyingIndex(uid) != nil else {
@@ -198,6 +250,9 @@ struct Book {
         // Σ equity contributions in position order (SPEC.md §6.3): equals Σ unrealized P&L
         // for a book without options.
         var positionsEquity = 0.0
+        // Premium-adjusted delta of inverse options, per underlying: the difference to the BS delta.
+        var paAdjust = [Double](repeating: 0, count: nU)
+        var paHeld = [Bool](repeating: false, count: nU)
         for (k, p) in portfolio.positions.enumerated() {
             let i = posIndex[k], inst = insts[i], u = table.instruments[i], m = table.models[i]
             let q = p.quantity
@@ -213,7 +268,18 @@ struct Book {
                 unrealizedPnlCoin: m.isInverse ? upnl / m.spot : nil, notional: abs(q) * u.notional,
                 deltaExposure: g.delta * m.spot, greeks: g, expiryBucket: u.expiryBucket?.rawValue,
                 fundingPerInterval: q * u.fundingPerInterval, fundingAnnualized: q * u.fundingAnnualized)
-            positions.append(pm)
+            var pmOut = pm
+            if case .option = inst.kind {
+                pmOut.forward = u.forward; pmOut.forwardFuture = u.forwardFuture
+                if m.isInverse {
+                    // Deribit's net transaction delta: BS delta minus the mark in coin, per contract.
+                    let adjusted = g.delta - (q * u.value) / m.spot
+                    pmOut.premiumAdjustedDelta = adjusted
+                    paAdjust[m.underlyingIndex] += adjusted - g.delta
+                    paHeld[m.underlyingIndex] = true
+                }
+            }
+            positions.append(pmOut)
             func accumulate(_ f: inout ExposureFigures) {
                 f.positions += 1
                 f.grossNotional += pm.notional
@@ -260,8 +326,10 @@ struct Book {
         var underlyings: [UnderlyingMetrics] = []
         for (ui, und) in market.underlyings.enumerated() {
             let f = byU[ui]
-            underlyings.append(UnderlyingMetrics(underlying: und.id, indexPrice: und.indexPrice, positions: f,
-                                                 collateralDelta: collDelta[ui], totalDelta: f.greeks.delta + collDelta[ui]))
+            var um = UnderlyingMetrics(underlying: und.id, indexPrice: und.indexPrice, positions: f,
+                                       collateralDelta: collDelta[ui], totalDelta: f.greeks.delta + collDelta[ui])
+            if paHeld[ui] { um.premiumAdjustedTotalDelta = um.totalDelta + paAdjust[ui] }
+            underlyings.append(um)
             totals.grossNotional += f.grossNotional
             totals.netExposure += (f.greeks.delta + collDelta[ui]) * und.indexPrice
             totals.grossExposure += f.grossExposure + abs(collDelta[ui]) * und.indexPrice
@@ -304,6 +372,23 @@ struct Book {
                                     pnlByUnderlying: market.underlyings.enumerated().map {
                                         ScenarioMove(underlying: $0.element.id, move: pnlByU[s][$0.offset]) }))
         }
+        // Portfolio margin: the larger of the scenario requirement and, when the snapshot sets
+        // its rates, Paradex's minimum delta requirement summed over underlyings (§6.5).
+        let scanRequirement = pmInitial
+        var minDeltaSummary: MinDeltaSummary? = nil
+        if let rates = market.margin.portfolioMinDelta {
+            var figs: [MinDeltaFigure] = []
+            var total = 0.0
+            for ui in 0..<nU {
+                let f = minDelta(underlying: ui, instruments: heldInstruments(underlying: ui), ratio: 1, rates: rates) {
+                    table.instruments[$0].delta
+                }
+                figs.append(f); total += f.requirement
+            }
+            minDeltaSummary = MinDeltaSummary(netRate: rates.netRate, hedgedRate: rates.hedgedRate, total: total,
+                                              underlyings: figs)
+            if total > pmInitial { pmInitial = total }
+        }
         let pmFraction = market.margin.portfolioMaintenanceFraction
         let portfolioFig = MarginFigures(maintenance: pmFraction * pmInitial, initial: pmInitial)
 
@@ -339,17 +424,30 @@ struct Book {
         case .portfolio: active = portfolioFig
         }
         let ratio: Double? = equity > 0 ? active.maintenance / equity : nil
+        // Liquidatable: equity at or below a maintenance requirement, or negative. An account that
+        // needs no margin and has equity ≥ 0 (an empty book, long options only) has nothing to
+        // liquidate, even at equity 0 (§6.5).
+        let liquidatable = equity <= active.maintenance && (active.maintenance > 0 || equity < 0)
+        let status: String
+        if portfolio.positions.isEmpty && !liquidatable { status = "no_positions" }
+        else if liquidatable { status = "liquidatable" }
+        else if let r = ratio, r >= options.warningMarginRatio { status = "warning" }
+        else { status = "ok" }
         let margin = MarginSummary(equity: equity, isolated: isolatedFig, cross: crossFig, portfolio: portfolioFig,
-                                   portfolioWorstScenario: worst, active: active, marginRatio: ratio,
+                                   portfolioWorstScenario: worst, portfolioScenarioRequirement: scanRequirement,
+                                   portfolioMinDelta: minDeltaSummary, active: active, marginRatio: ratio,
                                    initialMarginRatio: equity > 0 ? active.initial / equity : nil,
-                                   freeCollateral: equity - active.initial, liquidatable: equity <= active.maintenance)
+                                   freeCollateral: equity - active.initial, liquidatable: liquidatable,
+                                   status: status, warningMarginRatio: options.warningMarginRatio)
 
         // Liquidation per underlying.
         var liquidation: [LiquidationMetrics] = []
         for ui in 0..<nU where options.liquidationPrices {
-            liquidation.append(liquidationFor(underlying: ui, equity: equity, crossMM: crossMM, isoMMByPos: isoMMByPos,
-                                              pnlByU: pnlByU, stressQuote: stressQuote, activeMM: active.maintenance,
-                                              screening: options.scenarioScreening))
+            var l = liquidationFor(underlying: ui, equity: equity, crossMM: crossMM, isoMMByPos: isoMMByPos,
+                                   pnlByU: pnlByU, stressQuote: stressQuote, activeMM: active.maintenance,
+                                   minDelta: minDeltaSummary, screening: options.scenarioScreening)
+            if portfolio.marginMode == .isolated { Self.addIsolated(&l, positions: isolated, underlying: ui, book: self) }
+            liquidation.append(l)
         }
 
         // Actions.
@@ -444,9 +542,36 @@ struct Book {
             }
         }
         return IsolatedPositionMargin(instrument: inst.id, venue: p.venue, account: p.account, wallet: wallet,
+                                      walletSource: p.isolatedMargin == nil ? "assumed_initial_margin" : "given",
                                       maintenance: mm, initial: im, equity: eq, marginRatio: eq > 0 ? mm / eq : nil,
                                       liquidationPrice: lp, distancePercent: lp.map { ($0 / m.spot - 1) * 100 },
                                       method: method)
+    }
+
+    /// Position-level liquidation in isolated mode (§6.6): the nearest isolated liquidation prices
+    /// of the underlying's positions on each side of the index, their status, and the combined
+    /// `status` — `none` only when neither the account nor any isolated position of the underlying
+    /// has a liquidation price.
+    static func addIsolated(_ l: inout LiquidationMetrics, positions iso: [IsolatedPositionMargin], underlying ui: Int,
+                            book: Book) {
+        let s0 = l.indexPrice
+        var below: Double? = nil, above: Double? = nil
+        var atOrBelow = false, count = 0
+        for (k, p) in iso.enumerated() where book.table.models[book.posIndex[k]].underlyingIndex == ui {
+            count += 1
+            if p.maintenance > 0 && p.equity <= p.maintenance { atOrBelow = true; continue }
+            guard let lp = p.liquidationPrice else { continue }
+            if lp < s0 { below = max(below ?? lp, lp) } else if lp > s0 { above = min(above ?? lp, lp) } else { atOrBelow = true }
+        }
+        guard count > 0 else { return }
+        l.isolatedPositions = count
+        l.isolatedBelow = below; l.isolatedAbove = above
+        l.isolatedDistanceBelowPercent = below.map { ($0 / s0 - 1) * 100 }
+        l.isolatedDistanceAbovePercent = above.map { ($0 / s0 - 1) * 100 }
+        let isoStatus = atOrBelow ? "at_or_below_maintenance" : (below != nil || above != nil ? "ok" : "none")
+        l.isolatedStatus = isoStatus
+        if isoStatus == "at_or_below_maintenance" { l.status = isoStatus }
+        else if l.status == "none" && isoStatus == "ok" { l.status = "ok" }
     }
 
     // MARK: account liquidation per underlying
@@ -454,14 +579,12 @@ struct Book {
     /// The index level of underlying `ui` (all else fixed, options re-priced at unchanged vol) at
     /// which equity meets the maintenance margin of the portfolio's mode.
     func liquidationFor(underlying ui: Int, equity: Double, crossMM: [Double], isoMMByPos: [Double],
-                        pnlByU: [[Double]], stressQuote: [Double], activeMM: Double,
+                        pnlByU: [[Double]], stressQuote: [Double], activeMM: Double, minDelta minDeltaSummary: MinDeltaSummary?,
                         screening: Bool) -> LiquidationMetrics {
         let und = market.underlyings[ui]
         let s0 = und.indexPrice
         // Instruments of this underlying that the book touches (net or, for isolated, any position).
-        var held = [Bool](repeating: false, count: netQ.count)
-        for i in posIndex where table.models[i].underlyingIndex == ui { held[i] = true }
-        let mine = (0..<netQ.count).filter { held[$0] }
+        let mine = heldInstruments(underlying: ui)
         var slot = [Int](repeating: -1, count: netQ.count)
         for (n, i) in mine.enumerated() { slot[i] = n }
         let baseValues = mine.map { table.instruments[$0].value }
@@ -537,6 +660,23 @@ struct Book {
             screen = ScenarioScreen(models: models, nets: nets, linearTied: linearTied, othersPnl: othersPnl,
                                     ratios: ratiosU, scenarioSD: sds, weights: weights)
         }
+        // Portfolio mode with a minimum delta requirement: the requirement summed over underlyings
+        // (snapshot order) with this underlying's member deltas re-taken at the moved index — an
+        // option's delta per contract is its value's slope in r divided by S0 (∂V/∂S = ∂V/∂r / S0).
+        var minDeltaAt: ((Double, [Double]) -> Double)? = nil
+        if mode == .portfolio, let summary = minDeltaSummary, let rates = market.margin.portfolioMinDelta {
+            minDeltaAt = { r, slopes in
+                var total = 0.0
+                for (u2, f) in summary.underlyings.enumerated() {
+                    if u2 != ui { total += f.requirement; continue }
+                    total += self.minDelta(underlying: ui, instruments: mine, ratio: r, rates: rates) { i in
+                        if case .option = self.table.models[i].form { return slopes[slot[i]] / s0 }
+                        return self.table.instruments[i].delta
+                    }.requirement
+                }
+                return total
+            }
+        }
         let g: (Double) -> Double = { r in
             let (lnr, values, slopes, eq) = base(r)
             var mm = mmOthers
@@ -561,18 +701,23 @@ struct Book {
                         if wl > worst { worst = wl }
                     }
                 }
+                if let md = minDeltaAt?(r, slopes), md > worst { worst = md }
                 mm = fraction * worst
             }
             return eq - mm
         }
         let isSafe: ((Double) -> Bool)? = screen == nil ? nil : { r in
             let (lnr, values, slopes, eq) = base(r)
+            if let md = minDeltaAt?(r, slopes), !(eq - fraction * md > 0) { return false }
             return screen!.isSafe(r: r, equity: eq, fraction: fraction) { s in scenarioLoss(s, r, lnr, values, slopes) }
         }
         let g1 = equity - activeMM
         var out = LiquidationMetrics(underlying: und.id, indexPrice: s0, status: "ok", below: nil, above: nil,
                                      distanceBelowPercent: nil, distanceAbovePercent: nil, nearest: nil,
                                      nearestDistancePercent: nil)
+        // Nothing required and nothing owed (an empty book, or one needing no margin at equity 0):
+        // there is nothing to liquidate (§6.6), not an account "at or below maintenance".
+        if g1 <= 0 && activeMM <= 0 && equity >= 0 { out.status = "none"; return out }
         guard g1 > 0 else { out.status = "at_or_below_maintenance"; return out }
         if let d = LiquidationSearch.nearestRoot(g: g, g1: g1, ladder: LiquidationSearch.downLadder, isSafe: isSafe) {
             out.below = d * s0; out.distanceBelowPercent = (d - 1) * 100

@@ -53,6 +53,10 @@ public struct UnitRisk: Sendable, Equatable {
     public var fundingPerInterval: Double
     /// `fundingPerInterval × (365·24 / interval hours)`.
     public var fundingAnnualized: Double
+    /// Options: the forward F0 the model prices on, and the listed future it comes from (nil when
+    /// it is `S0·e^{rate·T}`, no future of the option's underlying and expiry being listed).
+    public var forward: Double? = nil
+    public var forwardFuture: String? = nil
 }
 
 /// The internal pricing model of one instrument: everything needed to revalue it at a moved index
@@ -192,6 +196,16 @@ public struct UnitRiskTable: Sendable {
         var units: [UnitRisk] = []
         units.reserveCapacity(market.instruments.count)
 
+        // Option forwards (SPEC.md §6.2): the first future in universe order with the option's
+        // underlying and exact expiry supplies F0 = its mark; otherwise F0 = S0·e^{rate·T}.
+        var listedFuture: [String: Int] = [:]
+        for (i, inst) in market.instruments.enumerated() {
+            if case .future(let e) = inst.kind {
+                let key = inst.underlying + "\u{0}" + String(e.seconds)
+                if listedFuture[key] == nil { listedFuture[key] = i }
+            }
+        }
+
         var ratios: [[Double]] = []
         ratios.reserveCapacity(market.scenarios.count)
         for (k, sc) in market.scenarios.enumerated() {
@@ -221,6 +235,7 @@ public struct UnitRiskTable: Sendable {
             var forward = inst.markPrice
             var perInterval = 0.0, annualized = 0.0
             var isPerp = false
+            var forwardFuture: String? = nil
             switch inst.kind {
             case .perpetual(let rate, let hours):
                 form = inst.margining == .linear ? .linear : .inverse
@@ -236,7 +251,12 @@ public struct UnitRiskTable: Sendable {
                 let years = Double(spec.expiry.seconds - market.asOf.seconds) / secondsPerYear
                 guard years > 0 else { throw InputError(path: path + ".expiry", message: "option has expired") }
                 form = .option(kind: spec.kind, strike: spec.strike, years: years, iv: spec.markIV, dte: dte)
-                forward = s0 * DetMath.exp(und.rate * years)
+                if let f = listedFuture[inst.underlying + "\u{0}" + String(spec.expiry.seconds)] {
+                    forward = market.instruments[f].markPrice
+                    forwardFuture = market.instruments[f].id
+                } else {
+                    forward = s0 * DetMath.exp(und.rate * years)
+                }
                 bucket = ExpiryBucket(daysToExpiry: dte)
             }
             var model = InstrumentModel(form: form, underlyingIndex: u, size: inst.contractSize, mark: inst.markPrice,
@@ -272,8 +292,11 @@ public struct UnitRiskTable: Sendable {
                     unit.value = model.value(ratio: 1, lnRatio: 0, sd: 0)
                     unit.notional = inst.contractSize
                 case .option(let kind, let strike, let years, let iv, _):
-                    // Black-76 on F = S0·e^{rT}; Greeks converted to the index S:
-                    // ∂F/∂S = e^{rT} = F/S0, ∂F/∂T|S = rF, ∂F/∂r|S = TF.
+                    // Black-76 on F0; Greeks converted to the index S. The forward moves with the
+                    // index in proportion (§6.1), so ∂F/∂S = F0/S0 either way. With F0 = S0·e^{rT}
+                    // the carry also gives ∂F/∂T|S = rF and ∂F/∂r|S = TF; a listed future's mark is
+                    // an observed price, held fixed in time and rate, so theta and rho are then
+                    // Black-76's own (the venue's convention: Deribit's Greeks are on its forward).
                     let g = try OptionPricer.black76(kind: kind, forward: forward, strike: strike, expiry: years,
                                                      vol: iv, rate: und.rate)
                     let e = forward / s0
@@ -282,8 +305,15 @@ public struct UnitRiskTable: Sendable {
                     unit.delta = size * g.delta * e
                     unit.gamma = size * g.gamma * e * e
                     unit.vega = size * g.vega
-                    unit.theta = size * (g.theta - g.delta * und.rate * forward)
-                    unit.rho = size * (g.rho + g.delta * forward * years)
+                    if forwardFuture == nil {
+                        unit.theta = size * (g.theta - g.delta * und.rate * forward)
+                        unit.rho = size * (g.rho + g.delta * forward * years)
+                    } else {
+                        unit.theta = size * g.theta
+                        unit.rho = size * g.rho
+                    }
+                    unit.forward = forward
+                    unit.forwardFuture = forwardFuture
                     unit.vanna = size * g.vanna * e
                     unit.notional = size * s0
                 }
