@@ -40,7 +40,7 @@ final class FormatTests: XCTestCase {
     /// The encoding equals a byte string assembled by hand from the layout in SPEC §13.
     func testEncodingMatchesHandAssembledLayout() throws {
         let a = try F.attestation()
-        var e: [UInt8] = Array("RATT".utf8) + [2, 0]
+        var e: [UInt8] = Array("RATT".utf8) + [3, 0]
         func u32(_ v: Int) -> [UInt8] { [UInt8(v & 255), UInt8((v >> 8) & 255), UInt8((v >> 16) & 255), UInt8(v >> 24)] }
         func str(_ s: String) -> [UInt8] { u32(s.utf8.count) + Array(s.utf8) }
         func i64(_ v: Int64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: UInt64(bitPattern: v) >> (8 * UInt64($0))) } }

@@ -37,7 +37,7 @@ final class GoldenVectorTests: XCTestCase {
         let m = try manifest()
         XCTAssertEqual(m["format"] as? String, "riskattest-golden-attestations")
         XCTAssertEqual(m["version"] as? Int, 1)
-        XCTAssertEqual(m["attestation_format_version"] as? Int, 2)
+        XCTAssertEqual(m["attestation_format_version"] as? Int, 3)
         // The recorded key is the one derived (by libsodium, via our key type) from the recorded seed.
         let seed = Hex.decode(m["prover_key_seed"] as? String ?? "") ?? []
         XCTAssertEqual(seed, [UInt8](repeating: 0x42, count: 32))
