@@ -25,10 +25,21 @@ struct Metrics: ParsableCommand {
     @Option(name: .long, help: "Target margin ratio (maintenance/equity) for the top-up suggestion, in (0, 1].")
     var targetMarginRatio: Double = 0.5
 
+    @Option(name: .long, help: "Write an SVG chart (stress P&L per scenario, liquidation ladder per underlying) to this file.")
+    var chart: String?
+
     func run() throws {
         do {
             let report = try Self.compute(portfolioPath: portfolio, marketPath: market, targetDelta: targetDelta,
                                           targetMarginRatio: targetMarginRatio)
+            if let chart {
+                // The stdout output is unchanged by --chart (its bytes are pinned by MetricsCLITests).
+                let (snapshot, book) = try Self.load(portfolioPath: portfolio, marketPath: market)
+                let svg = try MetricsChart.svg(report, portfolio: book, market: snapshot)
+                do { try AtomicFile.write(Array(svg.utf8), to: chart) } catch {
+                    throw InputError(path: "--chart", message: error.description)
+                }
+            }
             if json {
                 // Streamed: a 100,000-position report is ~80 MB of JSON.
                 try report.writeJSON { FileHandle.standardOutput.write(Data($0)) }
@@ -43,16 +54,7 @@ struct Metrics: ParsableCommand {
 
     static func compute(portfolioPath: String, marketPath: String, targetDelta: [String],
                         targetMarginRatio: Double) throws(InputError) -> RiskReport {
-        let marketBytes = try readFile(marketPath, what: "market")
-        let portfolioBytes = try readFile(portfolioPath, what: "portfolio")
-        let snapshot: MarketSnapshot
-        do { snapshot = try MarketSnapshot.parse(marketBytes) } catch {
-            throw InputError(path: "market:" + error.path, message: error.message)
-        }
-        let book: Portfolio
-        do { book = try Portfolio.parse(portfolioBytes, market: snapshot) } catch {
-            throw InputError(path: "portfolio:" + error.path, message: error.message)
-        }
+        let (snapshot, book) = try load(portfolioPath: portfolioPath, marketPath: marketPath)
         var targets: [String: Double] = [:]
         for t in targetDelta {
             let parts = t.split(separator: "=", maxSplits: 1).map(String.init)
@@ -72,6 +74,22 @@ struct Metrics: ParsableCommand {
             throw InputError(path: p.hasPrefix("target") ? "--" + p.replacingOccurrences(of: "_", with: "-") : p,
                              message: error.message)
         }
+    }
+
+    /// Reads and decodes the snapshot and the portfolio; error paths are prefixed `market:` or
+    /// `portfolio:`.
+    static func load(portfolioPath: String, marketPath: String) throws(InputError) -> (MarketSnapshot, Portfolio) {
+        let marketBytes = try readFile(marketPath, what: "market")
+        let portfolioBytes = try readFile(portfolioPath, what: "portfolio")
+        let snapshot: MarketSnapshot
+        do { snapshot = try MarketSnapshot.parse(marketBytes) } catch {
+            throw InputError(path: "market:" + error.path, message: error.message)
+        }
+        let book: Portfolio
+        do { book = try Portfolio.parse(portfolioBytes, market: snapshot) } catch {
+            throw InputError(path: "portfolio:" + error.path, message: error.message)
+        }
+        return (snapshot, book)
     }
 
     static func readFile(_ path: String, what: String) throws(InputError) -> [UInt8] {
