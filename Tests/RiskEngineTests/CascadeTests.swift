@@ -164,7 +164,7 @@ final class CascadeTests: XCTestCase {
     /// first (keep = 300,000/N), Binance style; `"full"` closes it at once.
     func testPartialLiquidationDownTheTiers() throws {
         let m = Self.btcMarket()
-        let pf = Self.book(.cross, [F.pos("P", 5, 100_000)], usd: 10_000)
+        let pf = Self.book(.cross, [F.pos("P", 5, 100_000)], usd: 12_000)
         let depth = Self.linearDepth([(0, 0), (1_000_000, 0.001)], fee: 0.0005)
         let r = try Cascade.run(portfolio: pf, market: m, depth: depth, map: nil, shocks: ["BTC": -0.02])
         let st = r.steps[1]
@@ -181,12 +181,15 @@ final class CascadeTests: XCTestCase {
 
     // MARK: the map deepens the move; wipe-out
 
-    /// Without the map a −1 % shock leaves the cross long safe; other participants' long
-    /// liquidations at 99,500 (20M through 1 % per 1M… capped by the curve at 2 %) push the index
-    /// through the account's liquidation level, and it is liquidated.
+    /// Cross long 2 BTC at 100,000 with USD 4,000: MM = 0.8 %·S, liquidation where
+    /// 4,000 + 2·(S − 100,000) = 0.008·S, S = 196,000/1.992 = 98,393.6. A −1 % shock (99,000) is
+    /// safe on its own. With the map, other participants' long liquidations at 99,500 (8M notional,
+    /// crossed by the shock) sell through the depth curve: I = 0.01·8M/10M = 0.8 %, index
+    /// 99,000·0.992 = 98,208 — through the account's level, which is then liquidated. The 97,000
+    /// level is never reached; the shorts' level above the index never fires.
     func testLiquidationMapDeepensTheMove() throws {
         let m = Self.btcMarket()
-        let pf = Self.book(.cross, [F.pos("P", 2, 100_000)], usd: 4_000)   // liquidation near 98,196
+        let pf = Self.book(.cross, [F.pos("P", 2, 100_000)], usd: 4_000)
         let depth = Self.linearDepth([(0, 0), (10_000_000, 0.01), (100_000_000, 0.05)], fee: 0.001)
         let alone = try Cascade.run(portfolio: pf, market: m, depth: depth, map: nil, shocks: ["BTC": -0.01])
         XCTAssertEqual(alone.status, "stable")
@@ -194,33 +197,46 @@ final class CascadeTests: XCTestCase {
 
         let map = LiquidationMap(levels: ["BTC": [
             LiquidationLevel(price: 97_000, longLiquidations: 30_000_000, shortLiquidations: 0),
-            LiquidationLevel(price: 99_500, longLiquidations: 20_000_000, shortLiquidations: 0),
+            LiquidationLevel(price: 99_500, longLiquidations: 8_000_000, shortLiquidations: 0),
             LiquidationLevel(price: 101_000, longLiquidations: 0, shortLiquidations: 50_000_000)]])
         let r = try Cascade.run(portfolio: pf, market: m, depth: depth, map: map, shocks: ["BTC": -0.01])
-        XCTAssertEqual(r.steps[1].kind, "market_liquidations")
-        XCTAssertEqual(r.steps[1].levels, [99_500])
-        XCTAssertEqual(r.steps[1].side, "sell")
-        // 20M: I = 0.01 + (0.04/90M)·10M = 0.014444…; index 99,000·(1 − I).
-        let i = 0.01 + (0.04 / 90_000_000) * 10_000_000
-        close(r.steps[1].indexAfter, 99_000 * (1 - i), 1e-12, "index after the map step")
-        // 97,589 is below 97,000? No: the 97,000 level fires only once crossed.
-        XCTAssertGreaterThan(r.steps[1].indexAfter!, 97_000)
-        XCTAssertTrue(r.steps.contains { $0.kind == "account_liquidation" })
+        XCTAssertEqual(r.steps.map(\.kind), ["shock", "market_liquidations", "account_liquidation"])
+        XCTAssertEqual(r.status, "stable")
+        let mk = r.steps[1]
+        XCTAssertEqual(mk.levels, [99_500]); XCTAssertEqual(mk.side, "sell")
+        close(mk.notional, 8_000_000, 1e-15, "map order")
+        close(mk.indexAfter, 99_000 * (1 - 0.008), 1e-12, "index after the map step")
+        close(mk.equity, 4_000 + 2 * (98_208 - 100_000), 1e-9, "equity after the map step")
+        XCTAssertTrue(mk.liquidatable)
         XCTAssertLessThan(r.summary.finalIndices[0].index, alone.summary.finalIndices[0].index)
         XCTAssertLessThan(r.summary.finalEquity, alone.summary.finalEquity)
-        XCTAssertGreaterThan(r.summary.marketNotional, 0)
+        close(r.summary.marketNotional, 8_000_000, 1e-15, "market notional")
     }
 
+    /// Wiped out by the shock alone (equity 5,000 − 2·5,000 < 0: nothing is liquidated), and by the
+    /// cascade: long 2 BTC, short 10 ETH, USD 12,000, shock −5.6 %: equity 800 ≤ MM 755.2 + 160;
+    /// selling 2 BTC (Q = 188,800, I = 0.1888 %, fills 0.0944 % lower) costs about 178 of impact
+    /// and 944 of fee (0.5 %): equity ≈ −322 after the first liquidation.
     func testWipeOut() throws {
         let m = Self.btcMarket()
-        let pf = Self.book(.cross, [F.pos("P", 2, 100_000), F.pos("EP", -10, 4_000)], usd: 5_000)
         let depth = Self.linearDepth([(0, 0), (1_000_000, 0.01)], fee: 0.005)
-        let r = try Cascade.run(portfolio: pf, market: m, depth: depth, map: nil, shocks: ["BTC": -0.05])
+        let atOnce = try Cascade.run(portfolio: Self.book(.cross, [F.pos("P", 2, 100_000), F.pos("EP", -10, 4_000)], usd: 5_000),
+                                     market: m, depth: depth, map: nil, shocks: ["BTC": -0.05])
+        XCTAssertEqual(atOnce.status, "wiped_out")
+        XCTAssertEqual(atOnce.steps.count, 1)
+        XCTAssertNil(atOnce.steps[0].marginRatio)
+
+        let pf = Self.book(.cross, [F.pos("P", 2, 100_000), F.pos("EP", -10, 4_000)], usd: 12_000)
+        let r = try Cascade.run(portfolio: pf, market: m, depth: depth, map: nil, shocks: ["BTC": -0.056])
+        XCTAssertEqual(r.steps.map(\.kind), ["shock", "account_liquidation"])
         XCTAssertEqual(r.status, "wiped_out")
+        close(r.steps[0].equity, 800, 1e-9, "equity after the shock")
+        XCTAssertEqual(r.steps[1].instrument, "P")
+        let s = 94_400.0, q = 2 * s, i = 1e-8 * q
+        let expected = 12_000 + 2 * (s * (1 - i / 2) - 100_000) - 0.005 * q
+        close(r.steps[1].equity, expected, 1e-9, "equity after the liquidation")
         XCTAssertLessThanOrEqual(r.summary.finalEquity, 0)
-        XCTAssertNil(r.steps.last!.marginRatio)
-        // The shock alone: 5,000 − 2·5,000 < 0, wiped out at step 0 with nothing liquidated.
-        XCTAssertEqual(r.steps.count, 1)
+        XCTAssertNil(r.summary.finalMarginRatio)
     }
 
     /// The cascade's trigger is the engine's liquidation function: just above the reported cross
@@ -231,27 +247,31 @@ final class CascadeTests: XCTestCase {
                                        F.option("C", "BTC", .call, strike: 100_000, days: 30, iv: 0.6),
                                        F.perp("EP", "ETH", size: 1, mark: 3_601)],
                          scenarios: F.grid(["BTC", "ETH"]))
+        var tested = 0
         for mode in [MarginMode.cross, .portfolio, .isolated] {
-            let pf = Portfolio(positions: [F.pos("P", 3, 95_000), F.pos("C", -4, 2_000), F.pos("EP", -20, 3_500)],
-                               collateral: [F.bal("USD", 15_000)], marginMode: mode)
+            let pf = Portfolio(positions: [F.pos("P", 10, 95_000), F.pos("C", -4, 2_000), F.pos("EP", -20, 3_500)],
+                               collateral: [F.bal("USD", 140_000)], marginMode: mode)
             let report = try RiskEngine.analyze(portfolio: pf, market: m)
             // The moved snapshot at ratio 1 is the snapshot: the same report.
             let same = try RiskEngine.movedReport(portfolio: pf, market: m, table: UnitRiskTable(market: m), ratios: [1, 1])
             XCTAssertEqual(same.margin, report.margin, "\(mode)")
-            guard mode != .isolated, let below = report.liquidation[0].below else { continue }
+            guard mode != .isolated, let nearest = report.liquidation[0].nearest else { continue }
+            tested += 1
             let depth = DepthBook(models: ["BTC": .squareRoot(coefficient: 0.01, dailyVolume: 1e10),
                                            "ETH": .squareRoot(coefficient: 0.01, dailyVolume: 1e10)], liquidationFee: 0.001)
-            let move = below / 97_000 - 1
-            let above = try Cascade.run(portfolio: pf, market: m, depth: depth, map: nil, shocks: ["BTC": move + 1e-6])
+            let move = nearest / 97_000 - 1
+            let outward = move < 0 ? -1e-6 : 1e-6
+            let above = try Cascade.run(portfolio: pf, market: m, depth: depth, map: nil, shocks: ["BTC": move - outward])
             XCTAssertEqual(above.steps.count, 1, "\(mode): just above the liquidation price")
             XCTAssertFalse(above.steps[0].liquidatable)
-            let under = try Cascade.run(portfolio: pf, market: m, depth: depth, map: nil, shocks: ["BTC": move - 1e-6])
+            let under = try Cascade.run(portfolio: pf, market: m, depth: depth, map: nil, shocks: ["BTC": move + outward])
             XCTAssertTrue(under.steps[0].liquidatable, "\(mode)")
             XCTAssertEqual(under.steps[1].kind, "account_liquidation", "\(mode)")
             // g at the liquidation price is ~0 on the ladder too.
-            let ladder = try RiskEngine.liquidationLadder(portfolio: pf, market: m, underlying: "BTC", ratios: [below / 97_000])
+            let ladder = try RiskEngine.liquidationLadder(portfolio: pf, market: m, underlying: "BTC", ratios: [nearest / 97_000])
             XCTAssertLessThan(abs(ladder[0].equity - ladder[0].maintenance), 1e-6 * ladder[0].equity, "\(mode)")
         }
+        XCTAssertEqual(tested, 2, "cross and portfolio mode both have a liquidation price")
     }
 
     // MARK: parsers
@@ -328,7 +348,7 @@ final class CascadeTests: XCTestCase {
         func mm(_ n: Double) -> Double { n > 0 ? max(0, n * tier(n).maintenanceRate - tier(n).cumulativeDeduction) : 0 }
         var compared = 0, liquidations = 0, wiped = 0, marketSteps = 0
 
-        for trial in 0..<60 {
+        for trial in 0..<200 {
             let mode: MarginMode = rng.next() % 2 == 0 ? .cross : .isolated
             var positions: [Position] = []
             for _ in 0..<(1 + Int(rng.next() % 3)) {
@@ -391,7 +411,7 @@ final class CascadeTests: XCTestCase {
                 return n * tier(n).initialRate
             }
             func model(_ u: Int) -> DepthModel { depth.models[u == 0 ? "BTC" : "ETH"]! }
-            var levels = map?.levels["BTC"] ?? []
+            let levels = map?.levels["BTC"] ?? []
             var longDone = levels.map { !($0.price < s0[0]) || $0.longLiquidations == 0 }
             var shortDone = levels.map { !($0.price > s0[0]) || $0.shortLiquidations == 0 }
             var ref: [Ref] = [Ref(kind: "shock", index: [s0[0] * r[0], s0[1] * r[1]], equity: equity(qs, alive, r), mm: maintenance(qs, alive, r))]
@@ -471,7 +491,6 @@ final class CascadeTests: XCTestCase {
                 }
                 ref.append(Ref(kind: k, index: [s0[0] * r[0], s0[1] * r[1]], equity: equity(qs, alive, r), mm: maintenance(qs, alive, r)))
             }
-            levels = []
 
             let label = "trial \(trial) \(mode) \(positions.map { "\($0.instrument) \($0.quantity)@\($0.entryPrice)" }) usd \(usd) shocks \(shocks)"
             XCTAssertEqual(engine.status, status, label)
@@ -487,8 +506,8 @@ final class CascadeTests: XCTestCase {
             if status == "wiped_out" { wiped += 1 }
         }
         // The random books must exercise the interesting paths.
-        XCTAssertGreaterThan(compared, 40)
-        XCTAssertGreaterThan(liquidations, 20)
+        XCTAssertGreaterThan(compared, 150)
+        XCTAssertGreaterThan(liquidations, 40)
         XCTAssertGreaterThan(marketSteps, 5)
         XCTAssertGreaterThan(wiped, 0)
     }
