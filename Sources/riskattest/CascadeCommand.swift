@@ -48,7 +48,7 @@ struct CascadeCommand: ParsableCommand {
             let result = try Self.compute(portfolioPath: portfolio, marketPath: market, depthPath: depth,
                                           mapPath: liquidationMap, shocks: shock)
             if let chart {
-                do { try AtomicFile.write(Array(CascadeChart.svg(result).utf8), to: chart) } catch {
+                do throws(AtomicFileError) { try AtomicFile.write(Array(CascadeChart.svg(result).utf8), to: chart) } catch {
                     throw InputError(path: "--chart", message: error.description)
                 }
             }

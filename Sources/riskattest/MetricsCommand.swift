@@ -36,7 +36,7 @@ struct Metrics: ParsableCommand {
                 // The stdout output is unchanged by --chart (its bytes are pinned by MetricsCLITests).
                 let (snapshot, book) = try Self.load(portfolioPath: portfolio, marketPath: market)
                 let svg = try MetricsChart.svg(report, portfolio: book, market: snapshot)
-                do { try AtomicFile.write(Array(svg.utf8), to: chart) } catch {
+                do throws(AtomicFileError) { try AtomicFile.write(Array(svg.utf8), to: chart) } catch {
                     throw InputError(path: "--chart", message: error.description)
                 }
             }
