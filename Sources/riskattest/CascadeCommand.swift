@@ -183,6 +183,7 @@ enum CascadeChart {
         var path = SVGChart.Panel(title: "Index path (cumulative move from the snapshot)", xLabel: "step",
                                   yLabel: "index move (%)")
         path.integerX = true
+        path.vlines.append(SVGChart.VLine(x: -0.5, label: "snapshot", color: "#777777"))
         for (k, u) in unds.enumerated() {
             // The snapshot (before the shock) at x = -0.5, so the shock shows as the first segment.
             var pts: [(x: Double, y: Double)] = [(-0.5, 0)]
@@ -212,6 +213,7 @@ enum CascadeChart {
         var eq = SVGChart.Panel(title: "Equity and maintenance margin after each step", xLabel: "step",
                                 yLabel: "\(r.quoteCurrency)")
         eq.integerX = true
+        eq.vlines.append(SVGChart.VLine(x: -0.5, label: "snapshot", color: "#777777"))
         eq.series.append(SVGChart.Series(name: "equity", points: [(-0.5, r.initialEquity)] + r.steps.map { (Double($0.step), $0.equity) },
                                          color: "#2e7d32", dots: true))
         eq.series.append(SVGChart.Series(name: "maintenance margin", points: [(-0.5, r.initialMaintenance)] + r.steps.map { (Double($0.step), $0.maintenance) },

@@ -71,7 +71,7 @@ struct SVGChart {
         var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         s += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(f(width))\" height=\"\(f(total))\" viewBox=\"0 0 \(f(width)) \(f(total))\" font-family=\"Helvetica, Arial, sans-serif\">\n"
         s += "<rect x=\"0\" y=\"0\" width=\"\(f(width))\" height=\"\(f(total))\" fill=\"#ffffff\"/>\n"
-        s += "<text x=\"\(f(width / 2))\" y=\"26\" font-size=\"17\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#222\">\(Self.text(title))</text>\n"
+        s += "<text x=\"\(f(width / 2))\" y=\"26\" font-size=\"15\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"#222\">\(Self.text(title))</text>\n"
         var y0 = titleHeight
         for (k, p) in panels.enumerated() {
             s += p.bars.isEmpty ? linePanel(p, y0: y0) : barPanel(p, y0: y0)
@@ -101,9 +101,16 @@ struct SVGChart {
         guard let xmin0 = xs.min(), let xmax0 = xs.max(), let ymin0 = ys.min(), let ymax0 = ys.max() else {
             return s + "<text x=\"\(f(width / 2))\" y=\"\(f((plotTop + plotBottom) / 2))\" font-size=\"12\" text-anchor=\"middle\" fill=\"#666\">no data</text>\n"
         }
-        let xt = Self.ticks(xmin0, xmax0, integer: p.integerX)
+        var xt = Self.ticks(xmin0, xmax0, integer: p.integerX)
         let yt = Self.ticks(ymin0, ymax0, integer: false)
-        let xmin = xt.first!, xmax = xt.last!, ymin = yt.first!, ymax = yt.last!
+        var xmin = xt.first!, xmax = xt.last!
+        let ymin = yt.first!, ymax = yt.last!
+        if p.integerX {
+            // Steps: the data's own range plus half a step of room, so end markers are not clipped;
+            // only whole steps inside the data are labelled.
+            xt = xt.filter { $0 >= xmin0 - 1e-9 && $0 <= xmax0 + 1e-9 }
+            xmin = xmin0 - 0.3; xmax = max(xmax0, xmin0 + 1) + 0.5
+        }
         func px(_ x: Double) -> Double { plotLeft + (x - xmin) / (xmax - xmin) * (plotRight - plotLeft) }
         func py(_ y: Double) -> Double { plotBottom - (y - ymin) / (ymax - ymin) * (plotBottom - plotTop) }
         // Grid and axes.
@@ -245,7 +252,8 @@ struct SVGChart {
         let start = (lo / step).rounded(.down) * step
         var t: [Double] = []
         var v = start
-        while v < hi + step * 0.5 && t.count < 40 {
+        // From the last multiple of step at or below lo to the first at or above hi.
+        while (t.isEmpty || t[t.count - 1] < hi - step * 1e-9) && t.count < 40 {
             t.append(abs(v) < step * 1e-9 ? 0 : v)
             v = start + step * Double(t.count)
         }
