@@ -28,10 +28,21 @@ struct Metrics: ParsableCommand {
     @Option(name: .long, help: "Early-warning margin ratio (maintenance/equity) in (0, 1]: at or above it the status is 'warning' (1 = liquidation).")
     var warnRatio: Double = 0.8
 
+    @Option(name: .long, help: "Write an SVG chart (stress P&L per scenario, liquidation ladder per underlying) to this file.")
+    var chart: String?
+
     func run() throws {
         do {
             let report = try Self.compute(portfolioPath: portfolio, marketPath: market, targetDelta: targetDelta,
                                           targetMarginRatio: targetMarginRatio, warningMarginRatio: warnRatio)
+            if let chart {
+                // The stdout output is unchanged by --chart (its bytes are pinned by MetricsCLITests).
+                let (snapshot, book) = try Self.load(portfolioPath: portfolio, marketPath: market)
+                let svg = try MetricsChart.svg(report, portfolio: book, market: snapshot)
+                do throws(AtomicFileError) { try AtomicFile.write(Array(svg.utf8), to: chart) } catch {
+                    throw InputError(path: "--chart", message: error.description)
+                }
+            }
             if json {
                 // Streamed: a 100,000-position report is ~80 MB of JSON.
                 try report.writeJSON { FileHandle.standardOutput.write(Data($0)) }
@@ -46,16 +57,7 @@ struct Metrics: ParsableCommand {
 
     static func compute(portfolioPath: String, marketPath: String, targetDelta: [String],
                         targetMarginRatio: Double, warningMarginRatio: Double = 0.8) throws(InputError) -> RiskReport {
-        let marketBytes = try readFile(marketPath, what: "market")
-        let portfolioBytes = try readFile(portfolioPath, what: "portfolio")
-        let snapshot: MarketSnapshot
-        do { snapshot = try MarketSnapshot.parse(marketBytes) } catch {
-            throw InputError(path: "market:" + error.path, message: error.message)
-        }
-        let book: Portfolio
-        do { book = try Portfolio.parse(portfolioBytes, market: snapshot) } catch {
-            throw InputError(path: "portfolio:" + error.path, message: error.message)
-        }
+        let (snapshot, book) = try load(portfolioPath: portfolioPath, marketPath: marketPath)
         var targets: [String: Double] = [:]
         for t in targetDelta {
             let parts = t.split(separator: "=", maxSplits: 1).map(String.init)
@@ -76,6 +78,22 @@ struct Metrics: ParsableCommand {
             throw InputError(path: p.hasPrefix("target") || p == "warn_ratio" ? "--" + p.replacingOccurrences(of: "_", with: "-") : p,
                              message: error.message)
         }
+    }
+
+    /// Reads and decodes the snapshot and the portfolio; error paths are prefixed `market:` or
+    /// `portfolio:`.
+    static func load(portfolioPath: String, marketPath: String) throws(InputError) -> (MarketSnapshot, Portfolio) {
+        let marketBytes = try readFile(marketPath, what: "market")
+        let portfolioBytes = try readFile(portfolioPath, what: "portfolio")
+        let snapshot: MarketSnapshot
+        do { snapshot = try MarketSnapshot.parse(marketBytes) } catch {
+            throw InputError(path: "market:" + error.path, message: error.message)
+        }
+        let book: Portfolio
+        do { book = try Portfolio.parse(portfolioBytes, market: snapshot) } catch {
+            throw InputError(path: "portfolio:" + error.path, message: error.message)
+        }
+        return (snapshot, book)
     }
 
     static func readFile(_ path: String, what: String) throws(InputError) -> [UInt8] {

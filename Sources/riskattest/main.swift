@@ -13,6 +13,7 @@ struct RiskAttest: ParsableCommand {
             PriceCommand.self,
             IVCommand.self,
             Metrics.self,
+            CascadeCommand.self,
             Demo.self,
             Bench.self,
             Keygen.self,
