@@ -184,19 +184,14 @@ struct Verify: ParsableCommand {
 
         let reports = Verifier.verifyBatch(requests)
         if json {
-            let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let rows = zip(attestations, reports).map { ReportRow(file: $0, report: $1) }
-            // jsonSafe: C1 and bidi characters from the files become \u escapes (same JSON value).
-            FileHandle.standardOutput.write(Data(UntrustedText.jsonSafe([UInt8]((try? enc.encode(rows)) ?? Data()))))
-            print()
+            // riskattest.verify/1 (SPEC §7.4): snake_case keys like every --json output.
+            try JSONOutput.print(VerifyJSON(results: zip(attestations, reports).map { VerifyJSON.Row(file: $0, report: VerifyJSON.Report($1)) }))
         } else {
             for (path, r) in zip(attestations, reports) { print(Self.render(path: path, r)) }
         }
         if reports.contains(where: { $0.unusableInput }) { throw ExitCode(2) }
         if reports.contains(where: { !$0.valid }) { throw ExitCode(1) }
     }
-
-    struct ReportRow: Encodable { let file: String; let report: VerificationReport }
 
     /// Every string of the report may come from the attestation, circuit or snapshot, so each is
     /// escaped (`e`) before it joins the multi-line text.
@@ -221,6 +216,7 @@ struct Inspect: ParsableCommand {
 
     @Argument(help: "Attestation file.") var file: String
     @Option(name: .long, help: "Write the exact signed bytes here (for `openssl pkeyutl -verify -rawin`).") var signedBytes: String?
+    @Flag(name: .long, help: "Print the summary as JSON (riskattest.inspect/1, SPEC.md §7.4).") var json = false
 
     func run() throws {
         let a: AttestationV1
@@ -228,6 +224,13 @@ struct Inspect: ParsableCommand {
             let bytes = try CLI.read(file, what: "attestation", limit: AttestationLimits.maxTotalBytes)
             do { a = try AttestationV1.decode(bytes) } catch { throw CLI.Failure(description: "\(file): \(error)") }
         } catch let e as CLI.Failure { throw CLI.fail(e.description, code: 2) }
+        if json {
+            try JSONOutput.print(InspectJSON(file: file, a))
+            if let out = signedBytes {
+                do { try AtomicFile.write(a.signedMessage, to: out, mode: 0o644) } catch { throw CLI.fail("\(error)", code: 2) }
+            }
+            return
+        }
         Terminal.line("attestation \(file)")
         Terminal.line("  sha256         \(Hex.encode(a.hash))")
         Terminal.line("  circuit        \(a.circuitName) v\(a.circuitVersion) (hash \(Hex.encode(a.circuitHash)))")
@@ -287,6 +290,7 @@ struct CheckDisclosure: ParsableCommand {
     @Option(name: .long, help: "Attestation file.") var attestation: String
     @Option(name: .long, help: "Disclosure file.") var disclosure: String
     @Option(name: .long, help: "Market snapshot, to check disclosed ids against the universe (optional).") var market: String?
+    @Flag(name: .long, help: "Print the result as JSON (riskattest.check-disclosure/1, SPEC.md §7.4).") var json = false
 
     func run() throws {
         let a: AttestationV1, d: Disclosure
@@ -303,7 +307,10 @@ struct CheckDisclosure: ParsableCommand {
         } catch let e as CLI.Failure { throw CLI.fail(e.description, code: 2) }
         do {
             let report = try checkDisclosure(attestation: a, disclosure: d, memberIDs: ids)
-            print(report.description, terminator: "")
-        } catch { throw CLI.fail("disclosure rejected: \(error)", code: 1) }
+            if json { try JSONOutput.print(CheckDisclosureJSON(report)) } else { print(report.description, terminator: "") }
+        } catch let e as DisclosureError {
+            if json { try JSONOutput.print(CheckDisclosureJSON(rejected: "\(e)")) }
+            throw CLI.fail("disclosure rejected: \(e)", code: 1)
+        }
     }
 }

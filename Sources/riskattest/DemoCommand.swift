@@ -61,6 +61,7 @@ struct Demo: ParsableCommand {
         print(pad("circuit", 20) + pad("statements", 12) + pad("bytes", 9) + pad("prove ms", 10) + "file")
         var requests: [VerificationRequest] = []
         var produced: [(name: String, path: String, bytes: [UInt8], source: String)] = []
+        var statementsByName: [String: [String]] = [:]
         for f in files {
             let source = try CLI.text((circuits as NSString).appendingPathComponent(f), what: "circuit")
             let name = e(String(f.dropLast(".circuit".count)))   // a file name: may hold anything
@@ -80,8 +81,15 @@ struct Demo: ParsableCommand {
             print(pad(name, 20) + pad("\(result.statements.count)", 12) + pad("\(bytes.count)", 9)
                   + pad(String(format: "%.0f", ms), 10) + e(path))
             produced.append((name, path, bytes, source))
+            statementsByName[name] = result.statements
             requests.append(VerificationRequest(attestationBytes: bytes, marketBytes: marketBytes, circuitSource: source,
                                                 trustedKeys: [key.publicKey], now: createdAt + 3600))
+        }
+
+        // 3b. In words: what each proven attestation shows a verifier.
+        print("\n   What each attestation proves (to anyone with the snapshot, the circuit and the public key):")
+        for p in produced {
+            print("  \(pad(p.name, 20)) " + Self.meaning(source: p.source, statements: statementsByName[p.name] ?? []))
         }
 
         // 4. Verify, one by one and in one batch.
@@ -98,14 +106,42 @@ struct Demo: ParsableCommand {
                      batch.count, batch.allSatisfy(\.valid) ? "all VALID" : "NOT all valid", batchMs,
                      batchMs / Double(max(1, batch.count))))
 
-        // 5. A one-byte tamper.
-        if var first = requests.first, let name = produced.first?.name {
+        // 5. Tampering. A changed committed value, re-signed with the prover's own key: the
+        // signature is valid, so only the proofs can catch it — and they do, because the
+        // commitments are bound into the proof transcript (SPEC §14.4).
+        if let first = requests.first, let p = produced.first {
+            print("\n== 5. Tampering with \(p.name).att")
+            do {
+                let a = try AttestationV1.decode(p.bytes)
+                let b = a.body
+                var coll = b.collateralCommitments
+                let names = snapshot.collateral.map(\.id)
+                if coll.count >= 2 {
+                    coll.swapAt(0, 1)
+                    let body = try AttestationBody(
+                        circuitName: b.circuitName, circuitVersion: b.circuitVersion, circuitHash: b.circuitHash,
+                        parameters: b.parameters, snapshotID: b.snapshotID, snapshotHash: b.snapshotHash,
+                        proverKey: b.proverKey, createdAt: b.createdAt, expiresAt: b.expiresAt, nonce: b.nonce,
+                        witnessBits: b.witnessBits, scales: b.scales, instrumentCommitments: b.instrumentCommitments,
+                        collateralCommitments: coll, auxiliaryMembers: b.auxiliaryMembers, bookRoot: b.bookRoot,
+                        constraintCount: b.constraintCount, slackHighCommitments: b.slackHighCommitments, rangeProofs: b.rangeProofs)
+                    let forged = try AttestationV1(body: body, signature: key.sign(body.signedMessage))
+                    var req = first
+                    req.attestationBytes = forged.encode()
+                    let sigOK = key.publicKey.isValidSignature(forged.signature, for: forged.signedMessage)
+                    let rep = Verifier.verify(req)
+                    print("  swapped the committed balances of collateral \(e(names.first ?? "#0")) and \(e(names.dropFirst().first ?? "#1")) "
+                          + "(claiming one's balance is the other's) and re-signed with the prover key")
+                    print("  signature \(sigOK ? "valid" : "INVALID"); verifier: \(rep.valid ? "ACCEPTED (this is a bug)" : "rejected — \(rep.reason ?? "")")")
+                }
+            } catch { throw CLI.Failure(description: "tamper: \(error)") }
             var bytes = first.attestationBytes
             let at = bytes.count / 2
             bytes[at] ^= 0x01
-            first.attestationBytes = bytes
-            let rep = Verifier.verify(first)
-            print("\n== 5. Flipping one bit of byte \(at) of \(name).att: \(rep.valid ? "ACCEPTED (this is a bug)" : "rejected — \(rep.reason ?? "")")")
+            var flipped = first
+            flipped.attestationBytes = bytes
+            let rep = Verifier.verify(flipped)
+            print("  and one flipped bit (byte \(at)) without re-signing: \(rep.valid ? "ACCEPTED (this is a bug)" : "rejected — \(rep.reason ?? "")")")
         }
 
         // 6. Disclosure of one position to an auditor.
@@ -125,6 +161,24 @@ struct Demo: ParsableCommand {
         }
         let failed = produced.count < files.count || !batch.allSatisfy(\.valid)
         if failed { throw ExitCode(1) }
+    }
+
+    /// One line in words of what a circuit's attestation proves: the circuit's own summary
+    /// (its first comment line), the main statement with the parameters the prover used, and how
+    /// many further constraints (the expanded margin tiers and bounds) came with it.
+    static func meaning(source: String, statements: [String]) -> String {
+        var summary = ""
+        for line in source.split(separator: "\n") where line.hasPrefix("#") {
+            let text = line.dropFirst().trimmingCharacters(in: .whitespaces)
+            if let dash = text.range(of: " — ") { summary = String(text[dash.upperBound...]) } else { summary = text }
+            break
+        }
+        let main = statements.first.map { UntrustedText.escape($0) } ?? "nothing"
+        let rest = max(0, statements.count - 1)
+        var out = UntrustedText.escape(summary.hasSuffix(".") ? String(summary.dropLast()) : summary)
+        out += ": proved \(main)"
+        if rest > 0 { out += ", and \(rest) further constraint\(rest == 1 ? "" : "s") that bound the committed figures it uses" }
+        return out
     }
 
     /// Paths, file names and ids come from the examples and circuits folders, which need not be

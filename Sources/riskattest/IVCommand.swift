@@ -21,7 +21,7 @@ struct IVCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Spot (index) price S; the forward is S·e^(rT).") var spot: Double?
     @Option(parsing: .unconditional, help: "Forward or futures price F.") var forward: Double?
     @Option(parsing: .unconditional, help: "Continuously compounded risk-free rate as a decimal.") var rate: Double
-    @Flag(help: "Print one JSON object.") var json = false
+    @Flag(help: "Print one JSON object (riskattest.iv/1).") var json = false
 
     func validate() throws {
         guard OptionKind(rawValue: optionType) != nil else {
@@ -43,7 +43,8 @@ struct IVCommand: ParsableCommand {
         do { r = try ImpliedVol.black76(kind: kind, price: price, forward: f, strike: strike, expiry: expiry, rate: rate) }
         catch { throw PriceCommandError(message: error.description) }
         if json {
-            let fields: [(String, String)] = [("implied_vol", "\(r.vol)"), ("forward", "\(f)"), ("price", "\(price)"),
+            // riskattest.iv/1 (SPEC §7.4).
+            let fields: [(String, String)] = [("schema", "\"riskattest.iv/1\""), ("implied_vol", "\(r.vol)"), ("forward", "\(f)"), ("price", "\(price)"),
                                               ("repriced", "\(r.repriced)"), ("iterations", "\(r.iterations)")]
             print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
         } else {

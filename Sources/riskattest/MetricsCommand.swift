@@ -31,10 +31,40 @@ struct Metrics: ParsableCommand {
     @Option(name: .long, help: "Write an SVG chart (stress P&L per scenario, liquidation ladder per underlying) to this file.")
     var chart: String?
 
+    @Flag(name: .long, help: "Desk units: theta per day (/365), vega per vol point (/100), rho per basis point (/10000), in text, CSV and JSON (JSON tagged riskattest.metrics/2 with a units object).")
+    var deskUnits = false
+
+    @Option(name: .long, help: "Also write one CSV file per table into this directory (created if missing; RFC 4180, full precision).")
+    var csv: String?
+
+    @Flag(name: .long, help: "Add the price x vol stress matrix per underlying (SPEC.md §6.9).")
+    var matrix = false
+
+    @Option(name: .long, help: "Index moves of the matrix rows, comma-separated decimals or percentages (default -20%,-15%,...,+20%); implies --matrix.")
+    var matrixMoves: String?
+
+    @Option(name: .long, help: "Absolute IV shifts of the matrix columns, comma-separated (default -0.2,-0.1,0,0.1,0.2; 10% = 0.1); implies --matrix.")
+    var matrixVols: String?
+
+    @Option(name: .long, parsing: .singleValue,
+            help: "What-if trade INSTRUMENT=QTY[@PRICE] applied before computing (repeatable; QTY signed, PRICE defaults to the mark).")
+    var add: [String] = []
+
+    @Option(name: .long, help: "What-if trades file (JSON riskattest.trades/1), applied before --add.")
+    var trades: String?
+
     func run() throws {
         do {
-            let report = try Self.compute(portfolioPath: portfolio, marketPath: market, targetDelta: targetDelta,
-                                          targetMarginRatio: targetMarginRatio, warningMarginRatio: warnRatio)
+            var request = Request(portfolioPath: portfolio, marketPath: market, targetDelta: targetDelta,
+                                  targetMarginRatio: targetMarginRatio)
+            request.deskUnits = deskUnits
+            request.matrix = matrix || matrixMoves != nil || matrixVols != nil
+            request.matrixMoves = matrixMoves
+            request.matrixVols = matrixVols
+            request.add = add
+            request.tradesPath = trades
+            request.warningMarginRatio = warnRatio
+            let report = try Self.compute(request)
             if let chart {
                 // The stdout output is unchanged by --chart (its bytes are pinned by MetricsCLITests).
                 let (snapshot, book) = try Self.load(portfolioPath: portfolio, marketPath: market)
@@ -43,6 +73,7 @@ struct Metrics: ParsableCommand {
                     throw InputError(path: "--chart", message: error.description)
                 }
             }
+            if let dir = csv { try MetricsCSV.write(report, to: dir) }
             if json {
                 // Streamed: a 100,000-position report is ~80 MB of JSON.
                 try report.writeJSON { FileHandle.standardOutput.write(Data($0)) }
@@ -55,11 +86,33 @@ struct Metrics: ParsableCommand {
         }
     }
 
+    /// Everything `metrics` computes from, as given on the command line.
+    struct Request {
+        var portfolioPath: String
+        var marketPath: String
+        var targetDelta: [String]
+        var targetMarginRatio: Double
+        var deskUnits = false
+        var matrix = false
+        var matrixMoves: String? = nil
+        var matrixVols: String? = nil
+        var add: [String] = []
+        var tradesPath: String? = nil
+        var warningMarginRatio = 0.8
+    }
+
     static func compute(portfolioPath: String, marketPath: String, targetDelta: [String],
                         targetMarginRatio: Double, warningMarginRatio: Double = 0.8) throws(InputError) -> RiskReport {
-        let (snapshot, book) = try load(portfolioPath: portfolioPath, marketPath: marketPath)
+        var req = Request(portfolioPath: portfolioPath, marketPath: marketPath, targetDelta: targetDelta,
+                          targetMarginRatio: targetMarginRatio)
+        req.warningMarginRatio = warningMarginRatio
+        return try compute(req)
+    }
+
+    static func compute(_ req: Request) throws(InputError) -> RiskReport {
+        let (snapshot, book) = try load(portfolioPath: req.portfolioPath, marketPath: req.marketPath)
         var targets: [String: Double] = [:]
-        for t in targetDelta {
+        for t in req.targetDelta {
             let parts = t.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty, let v = Double(parts[1]), v.isFinite else {
                 throw InputError(path: "--target-delta", message: "expected UNDERLYING=NUMBER, got \"\(t)\"")
@@ -69,10 +122,36 @@ struct Metrics: ParsableCommand {
             }
             targets[parts[0]] = v
         }
+        // What-if trades: the file's first, then each --add, in order.
+        var trades: [Trade] = []
+        if let path = req.tradesPath {
+            let bytes = try readFile(path, what: "trades")
+            do { trades = try TradeFile.parse(bytes, market: snapshot) } catch {
+                throw InputError(path: "trades:" + error.path, message: error.message)
+            }
+        }
+        for (k, a) in req.add.enumerated() {
+            trades.append(try TradeFile.parseAdd(a, market: snapshot, path: "--add[\(k)]"))
+        }
+        let after = try trades.isEmpty ? book : book.applying(trades, market: snapshot)
+        let options = AnalysisOptions(targetDelta: targets, targetMarginRatio: req.targetMarginRatio,
+                                      warningMarginRatio: req.warningMarginRatio)
+        var report = try analyze(after, snapshot, options)
+        if !trades.isEmpty {
+            let before = try analyze(book, snapshot, options)
+            report.whatIf = WhatIf.compare(trades: trades, market: snapshot, before: before, after: report)
+        }
+        if req.matrix {
+            let moves = try req.matrixMoves.map { (t) throws(InputError) in try list(t, option: "--matrix-moves") } ?? StressMatrix.defaultMoves
+            let vols = try req.matrixVols.map { (t) throws(InputError) in try list(t, option: "--matrix-vols") } ?? StressMatrix.defaultVolShifts
+            report.stressMatrix = try StressMatrix.compute(portfolio: after, market: snapshot, moves: moves, volShifts: vols)
+        }
+        return req.deskUnits ? report.inDeskUnits() : report
+    }
+
+    private static func analyze(_ book: Portfolio, _ snapshot: MarketSnapshot, _ options: AnalysisOptions) throws(InputError) -> RiskReport {
         do {
-            return try RiskEngine.analyze(portfolio: book, market: snapshot,
-                                          options: AnalysisOptions(targetDelta: targets, targetMarginRatio: targetMarginRatio,
-                                                                   warningMarginRatio: warningMarginRatio))
+            return try RiskEngine.analyze(portfolio: book, market: snapshot, options: options)
         } catch {
             let p = error.path == "warning_margin_ratio" ? "warn_ratio" : error.path
             throw InputError(path: p.hasPrefix("target") || p == "warn_ratio" ? "--" + p.replacingOccurrences(of: "_", with: "-") : p,
@@ -94,6 +173,17 @@ struct Metrics: ParsableCommand {
             throw InputError(path: "portfolio:" + error.path, message: error.message)
         }
         return (snapshot, book)
+    }
+
+    /// A comma-separated list of decimals or percentages ("-0.2,0,0.2" or "-20%,0%,20%").
+    static func list(_ text: String, option: String) throws(InputError) -> [Double] {
+        var out: [Double] = []
+        for (k, item) in text.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
+            do { out.append(try DeskInputs.decimalOrPercent(String(item), option: "\(option)[\(k)]")) } catch {
+                throw InputError(path: option, message: error.description)
+            }
+        }
+        return out
     }
 
     static func readFile(_ path: String, what: String) throws(InputError) -> [UInt8] {
@@ -168,26 +258,50 @@ enum MetricsText {
         return out
     }
 
+    /// Column-header units of a report (SPEC.md §7.1): quote currency `q`, and the Greeks in the
+    /// report's convention (engine or desk units).
+    struct Units {
+        let q: String
+        let desk: Bool
+        var vega: String { desk ? "\(q)/vol pt" : "\(q)/vol" }
+        var theta: String { desk ? "\(q)/day" : "\(q)/yr" }
+        var rho: String { desk ? "\(q)/bp" : "\(q)/rate" }
+        func delta(_ u: String) -> String { u }
+        func gamma(_ u: String) -> String { "\(u)/\(q)" }
+        /// "name (unit)".
+        static func h(_ name: String, _ unit: String) -> String { "\(name) (\(unit))" }
+    }
+
     /// Outside the tables, every string taken from the inputs is escaped with `e` (UntrustedText).
     static func render(_ r: RiskReport) -> String {
         let e = UntrustedText.escape
         let q = e(r.quoteCurrency)
-        var out = "Risk report — snapshot \(e(r.snapshotId)) as of \(e(r.asOf)), quote \(q), margin mode \(e(r.marginMode))\n\n"
+        let un = Units(q: q, desk: r.isDeskUnits)
+        let h = Units.h
+        var out = "Risk report — snapshot \(e(r.snapshotId)) as of \(e(r.asOf)), quote \(q), margin mode \(e(r.marginMode))\n"
+        if r.isDeskUnits { out += "Desk units: theta per day, vega per vol point (0.01), rho per basis point (0.0001)\n" }
+        out += "\n"
         let t = r.totals
         // SPEC §6.3: collateral are wallet balances holding the option premiums, so equity adds the
         // futures' unrealized P&L and the options' value; the reported P&L (options against their
         // premium) is shown apart, as it does not add up to equity when options are held.
         out += "Equity \(num(t.equity)) \(q) = collateral \(num(t.collateralValue)) + positions \(num(t.equity - t.collateralValue)) (futures' unrealized P&L, options' value)\n"
-        out += "Unrealized P&L \(num(t.unrealizedPnl)) (options against their entry premium, already in the balances)\n"
-        out += "Gross notional \(num(t.grossNotional)), net exposure \(num(t.netExposure)), gross exposure \(num(t.grossExposure))\n"
-        out += "Vega \(num(t.vega)) per vol, theta \(num(t.theta)) per year, rho \(num(t.rho)) per 1.00 rate\n"
-        out += "Funding \(num(t.fundingPerInterval)) per interval, \(num(t.fundingAnnualized)) per year (positive = paid)\n\n"
+        out += "Unrealized P&L \(num(t.unrealizedPnl)) \(q) (options against their entry premium, already in the balances)\n"
+        out += "Gross notional \(num(t.grossNotional)) \(q), net exposure \(num(t.netExposure)) \(q), gross exposure \(num(t.grossExposure)) \(q)\n"
+        if r.isDeskUnits {
+            out += "Vega \(num(t.vega)) \(q) per vol point, theta \(num(t.theta)) \(q) per day, rho \(num(t.rho)) \(q) per basis point\n"
+        } else {
+            out += "Vega \(num(t.vega)) \(q) per 1.00 vol, theta \(num(t.theta)) \(q) per year, rho \(num(t.rho)) \(q) per 1.00 rate\n"
+        }
+        out += "Funding \(num(t.fundingPerInterval)) \(q) per interval, \(num(t.fundingAnnualized)) \(q) per year (positive = paid)\n\n"
 
         for u in r.underlyings {
             let ps = r.positions.filter { $0.underlying == u.underlying }
-            out += "== \(e(u.underlying)) (index \(num(u.indexPrice))) ==\n"
+            let U = e(u.underlying)
+            out += "== \(U) (index \(num(u.indexPrice)) \(q)) ==\n"
             if !ps.isEmpty {
-                out += table(["instrument", "venue", "qty", "entry", "mark", "notional", "uPnL", "delta", "gamma", "vega", "theta", "funding/yr"],
+                out += table(["instrument", "venue", h("qty", "contracts"), h("entry", q), h("mark", q), h("notional", q), h("uPnL", q),
+                              h("delta", un.delta(U)), h("gamma", un.gamma(U)), h("vega", un.vega), h("theta", un.theta), h("funding/yr", q)],
                              ps.map { p in [p.instrument, p.venue ?? "-", num(p.quantity, 4),
                                             // inverse options: the venue's coin quote (SPEC §3.1)
                                             p.type == "option" && p.margining == "inverse" ? num(p.entryPrice, 6) + " " + p.underlying : num(p.entryPrice),
@@ -196,14 +310,15 @@ enum MetricsText {
                                             num(p.greeks.vega), num(p.greeks.theta), num(p.fundingAnnualized)] })
             }
             let f = u.positions
-            out += "delta \(num(f.greeks.delta, 4)) (+ collateral \(num(u.collateralDelta, 4)) = \(num(u.totalDelta, 4))), gamma \(num(f.greeks.gamma, 6)), vega \(num(f.greeks.vega)), theta \(num(f.greeks.theta)), rho \(num(f.greeks.rho))\n"
+            out += "delta \(num(f.greeks.delta, 4)) \(U) (+ collateral \(num(u.collateralDelta, 4)) = \(num(u.totalDelta, 4)) \(U)), gamma \(num(f.greeks.gamma, 6)) \(un.gamma(U)), vega \(num(f.greeks.vega)) \(un.vega), theta \(num(f.greeks.theta)) \(un.theta), rho \(num(f.greeks.rho)) \(un.rho)\n"
+            out += "gross notional \(num(f.grossNotional)) \(q), net exposure \(num(f.netExposure)) \(q), gross exposure \(num(f.grossExposure)) \(q), uPnL \(num(f.unrealizedPnl)) \(q)\n"
             if let pa = u.premiumAdjustedTotalDelta {
-                out += "premium-adjusted delta \(num(pa, 4)) (inverse options' deltas net of their coin premium, as Deribit reports them)\n"
+                out += "premium-adjusted delta \(num(pa, 4)) \(U) (inverse options' deltas net of their coin premium, as Deribit reports them)\n"
             }
-            out += "gross notional \(num(f.grossNotional)), net exposure \(num(f.netExposure)), gross exposure \(num(f.grossExposure)), uPnL \(num(f.unrealizedPnl))\n"
             let bs = r.expiryBuckets.filter { $0.underlying == u.underlying }
             if !bs.isEmpty {
-                out += table(["bucket", "positions", "notional", "net exposure", "delta", "gamma", "vega", "theta"],
+                out += table(["bucket", "positions", h("notional", q), h("net exposure", q), h("delta", un.delta(U)), h("gamma", un.gamma(U)),
+                              h("vega", un.vega), h("theta", un.theta)],
                              bs.map { b in [b.bucket, String(b.figures.positions), num(b.figures.grossNotional), num(b.figures.netExposure),
                                             num(b.figures.greeks.delta, 4), num(b.figures.greeks.gamma, 6), num(b.figures.greeks.vega),
                                             num(b.figures.greeks.theta)] })
@@ -213,13 +328,14 @@ enum MetricsText {
 
         if !r.collateral.isEmpty {
             out += "== Collateral ==\n"
-            out += table(["asset", "amount", "price", "haircut", "value"],
-                         r.collateral.map { [$0.asset, num($0.amount, 4), num($0.price), num($0.haircut, 3), num($0.value)] }) + "\n"
+            // Price and haircut as the snapshot wrote them (SPEC §7.3).
+            out += table(["asset", h("amount", "units"), h("price", q), h("haircut", "fraction"), h("value", q)],
+                         r.collateral.map { [$0.asset, num($0.amount, 4), num($0.price), DecimalText.shortest($0.haircut), num($0.value)] }) + "\n"
         }
 
         let m = r.margin
         out += "== Margin ==\n"
-        out += table(["mode", "maintenance", "initial"],
+        out += table(["mode", h("maintenance", q), h("initial", q)],
                      [["isolated", num(m.isolated.maintenance), num(m.isolated.initial)],
                       ["cross", num(m.cross.maintenance), num(m.cross.initial)],
                       ["portfolio", num(m.portfolio.maintenance), num(m.portfolio.initial)]])
@@ -228,9 +344,9 @@ enum MetricsText {
             out += "portfolio minimum delta requirement \(num(md.total)) = Σ (\(num(md.netRate, 4))·|net delta| + \(num(md.hedgedRate, 4))·hedged delta)·index:"
             out += md.underlyings.map { " \(e($0.underlying)) \(num($0.requirement)) (net \(num($0.netDelta, 4)), hedged \(num($0.hedgedDelta, 4)))" }.joined(separator: ",") + "\n"
         }
-        out += "active (\(e(r.marginMode))): maintenance \(num(m.active.maintenance)), initial \(num(m.active.initial)), "
+        out += "active (\(e(r.marginMode))): maintenance \(num(m.active.maintenance)) \(q), initial \(num(m.active.initial)) \(q), "
         out += "margin ratio \(m.marginRatio.map { String(format: "%.4f", $0) } ?? "n/a (equity <= 0)") (1 = liquidation), "
-        out += "free collateral \(num(m.freeCollateral))\n"
+        out += "free collateral \(num(m.freeCollateral)) \(q)\n"
         switch m.status {
         case "liquidatable": out += "status: ** LIQUIDATABLE ** (equity at or below maintenance)\n\n"
         case "warning": out += "status: WARNING: margin ratio at or above the warning level \(num(m.warningMarginRatio, 2))\n\n"
@@ -239,7 +355,7 @@ enum MetricsText {
         }
 
         out += "== Liquidation (index level of one underlying, others fixed, options re-priced) ==\n"
-        out += table(["underlying", "index", "status", "below", "dist", "above", "dist"],
+        out += table(["underlying", h("index", q), "status", h("below", q), h("dist", "%"), h("above", q), h("dist", "%")],
                      r.liquidation.map { [$0.underlying, num($0.indexPrice), $0.status, opt($0.below), pct($0.distanceBelowPercent),
                                           opt($0.above), pct($0.distanceAbovePercent)] })
         if !r.isolatedPositions.isEmpty {
@@ -249,7 +365,7 @@ enum MetricsText {
                                                     opt(l.isolatedBelow), pct(l.isolatedDistanceBelowPercent),
                                                     opt(l.isolatedAbove), pct(l.isolatedDistanceAbovePercent)] } })
             out += "isolated positions:\n"
-            out += table(["instrument", "venue", "wallet", "wallet source", "maintenance", "equity", "ratio", "liq. price", "dist", "method"],
+            out += table(["instrument", "venue", h("wallet", q), "wallet source", h("maintenance", q), h("equity", q), "ratio", h("liq. price", q), h("dist", "%"), "method"],
                          r.isolatedPositions.map { [$0.instrument, $0.venue ?? "-", num($0.wallet),
                                                     $0.walletSource == "given" ? "given" : "assumed",
                                                     num($0.maintenance), num($0.equity),
@@ -257,12 +373,16 @@ enum MetricsText {
                                                     pct($0.distancePercent), $0.method] })
         }
         out += "\n== Stress grid ==\n"
-        out += table(["scenario", "weight", "vol shock", "P&L", "equity", "weighted loss"],
-                     r.stress.map { [$0.scenario, num($0.weight, 2), $0.volShock, num($0.pnl), num($0.equity), num($0.weightedLoss)] })
+        // Moves and weights as the snapshot wrote them (SPEC §7.3).
+        out += table(["scenario", h("move", "%"), "weight", "vol shock", h("P&L", q), h("equity", q), h("weighted loss", q)],
+                     r.stress.map { [$0.scenario, moves($0.moves), DecimalText.shortest($0.weight), $0.volShock, num($0.pnl),
+                                     num($0.equity), num($0.weightedLoss)] })
+        if let sm = r.stressMatrix { out += "\n" + matrix(sm, quote: q) }
+        if let w = r.whatIf { out += "\n" + whatIf(w, quote: q) }
         out += "\n== Suggested actions ==\n"
         for h in r.hedges {
             if let i = h.instrument, let qty = h.quantity {
-                out += "hedge \(e(h.underlying)): delta \(num(h.currentDelta, 4)) -> \(num(h.targetDelta, 4)): \(qty >= 0 ? "buy" : "sell") \(num(abs(qty), 4)) \(e(i))\n"
+                out += "hedge \(e(h.underlying)): delta \(num(h.currentDelta, 4)) -> \(num(h.targetDelta, 4)) \(e(h.underlying)): \(qty >= 0 ? "buy" : "sell") \(num(abs(qty), 4)) \(e(i))\n"
             } else {
                 out += "hedge \(e(h.underlying)): \(e(h.note ?? "none"))\n"
             }
@@ -275,4 +395,48 @@ enum MetricsText {
         }
         return out
     }
+
+    /// A scenario's moves, "BTC -16%, ETH -16%", from the snapshot's decimals; "-" when none.
+    static func moves(_ ms: [ScenarioMove]) -> String {
+        ms.isEmpty ? "-" : ms.map { "\($0.underlying) \(DecimalText.percent($0.move))" }.joined(separator: ", ")
+    }
+
+    /// The price × vol grids: rows are index moves, columns absolute IV shifts (vol points).
+    static func matrix(_ sm: StressMatrix, quote q: String) -> String {
+        var out = "== Price x vol stress matrix (P&L in \(q); rows: index move, columns: IV shift in vol points; other underlyings fixed) ==\n"
+        let cols = sm.volShifts.map { "IV " + ($0 > 0 ? "+" : "") + DecimalText.scaled($0, byPowerOfTen: 2) }
+        for g in sm.underlyings {
+            out += "\(UntrustedText.escape(g.underlying)) (index \(num(g.indexPrice)) \(q)):\n"
+            out += table(["move (%)"] + cols.map { Units.h($0, q) },
+                         zip(sm.moves, g.pnl).map { m, row in [DecimalText.percent(m)] + row.map { num($0) } })
+        }
+        return out
+    }
+
+    /// The what-if comparison: trades, then before → after of the headline figures.
+    static func whatIf(_ w: WhatIf, quote q: String) -> String {
+        var out = "== What-if (\(w.trades.count) trade\(w.trades.count == 1 ? "" : "s") applied; this report is the book after them) ==\n"
+        out += table(["instrument", "venue", h2("qty", "contracts"), h2("price", "venue quote"), "at"],
+                     w.trades.map { [$0.instrument, $0.venue ?? "-", DecimalText.shortest($0.quantity), DecimalText.shortest($0.price),
+                                     $0.priceIsMark ? "mark" : "given"] })
+        func ratio(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "n/a" }
+        var rows: [[String]] = [
+            [h2("equity", q), num(w.before.equity), num(w.after.equity), num(w.after.equity - w.before.equity)],
+            [h2("active maintenance margin", q), num(w.before.activeMaintenance), num(w.after.activeMaintenance),
+             num(w.after.activeMaintenance - w.before.activeMaintenance)],
+            [h2("active initial margin", q), num(w.before.activeInitial), num(w.after.activeInitial),
+             num(w.after.activeInitial - w.before.activeInitial)],
+            ["margin ratio", ratio(w.before.marginRatio), ratio(w.after.marginRatio),
+             w.before.marginRatio.flatMap { b in w.after.marginRatio.map { String(format: "%+.4f", $0 - b) } } ?? "-"],
+        ]
+        for (b, a) in zip(w.before.totalDelta, w.after.totalDelta) {
+            rows.append([h2("total delta " + b.underlying, b.underlying), num(b.totalDelta, 4), num(a.totalDelta, 4), num(a.totalDelta - b.totalDelta, 4)])
+        }
+        rows.append([h2("worst stress P&L", q), opt(w.before.worstScenarioPnl), opt(w.after.worstScenarioPnl),
+                     w.before.worstScenarioPnl.flatMap { b in w.after.worstScenarioPnl.map { num($0 - b) } } ?? "-"])
+        rows.append(["worst scenario", w.before.worstScenario ?? "-", w.after.worstScenario ?? "-", ""])
+        out += table(["figure", "before", "after", "change"], rows)
+        return out
+    }
+    private static func h2(_ name: String, _ unit: String) -> String { Units.h(name, unit) }
 }

@@ -48,8 +48,11 @@ struct PriceCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Forward or futures price F (black76 only).")
     var forward: Double?
 
-    @Flag(help: "Print one JSON object with price, delta, gamma, vega, theta, rho, vanna, volga.")
+    @Flag(help: "Print one JSON object (riskattest.price/1): price, delta, gamma, vega, theta, rho, vanna, volga and their units.")
     var json = false
+
+    @Flag(name: .long, help: "Desk units: theta per day (/365), vega per vol point (/100), rho per basis point (/10000).")
+    var deskUnits = false
 
     func validate() throws {
         guard let m = PricingModel(rawValue: model) else {
@@ -95,24 +98,33 @@ struct PriceCommand: ParsableCommand {
         } catch let e as PricingError {
             throw PriceCommandError(message: e.description)
         }
+        // Desk units (SPEC §5.2, §7.4): a presentation step on the pricer's figures.
+        let d = deskUnits
         let fields: [(String, Double)] = [
             ("price", greeks.price), ("delta", greeks.delta), ("gamma", greeks.gamma),
-            ("vega", greeks.vega), ("theta", greeks.theta), ("rho", greeks.rho),
+            ("vega", d ? greeks.vega / 100 : greeks.vega), ("theta", d ? greeks.theta / 365 : greeks.theta),
+            ("rho", d ? greeks.rho / 10_000 : greeks.rho),
             ("vanna", greeks.vanna), ("volga", greeks.volga),
         ]
+        let underlying = m == .bsm ? "spot" : "forward"
+        let units: [String: String] = [
+            "price": "quote currency per unit", "delta": "per 1 \(underlying)",
+            "gamma": "per 1 \(underlying)^2", "vega": d ? "per vol point (0.01)" : "per 1.00 vol",
+            "theta": d ? "per day (-dV/dT / 365)" : "per year (-dV/dT)", "rho": d ? "per basis point (0.0001)" : "per 1.00 rate",
+            "vanna": "d2V/d\(underlying) dvol", "volga": "d2V/dvol^2"]
         if json {
-            // Swift's Double description is the shortest round-trip text and valid JSON for finite
-            // values (the pricer never returns non-finite Greeks).
-            print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
+            // riskattest.price/1 (SPEC §7.4). Swift's Double description is the shortest round-trip
+            // text and valid JSON for finite values (the pricer never returns non-finite Greeks).
+            var members = ["\"schema\": \"riskattest.price/1\"", "\"model\": \"\(m.rawValue)\"", "\"type\": \"\(kind.rawValue)\"",
+                           "\"convention\": \"\(d ? "desk" : "engine")\""]
+            members += fields.map { "\"\($0.0)\": \($0.1)" }
+            members.append("\"units\": {" + fields.map { "\"\($0.0)\": \"\(units[$0.0] ?? "")\"" }.joined(separator: ", ") + "}")
+            print("{" + members.joined(separator: ", ") + "}")
         } else {
-            let underlying = m == .bsm ? "spot" : "forward"
             print("\(m.rawValue) \(kind.rawValue)  \(underlying) \(m == .bsm ? spot ?? 0 : forward ?? 0)  "
                   + "strike \(strike)  expiry \(expiry)y  vol \(vol)  rate \(rate)"
                   + (m == .bsm ? "  dividend \(dividend ?? 0)" : ""))
-            let units = ["price": "quote currency", "delta": "per 1 \(underlying)",
-                         "gamma": "per 1 \(underlying)^2", "vega": "per 1.00 vol",
-                         "theta": "per year (-dV/dT)", "rho": "per 1.00 rate",
-                         "vanna": "d2V/d\(underlying) dvol", "volga": "d2V/dvol^2"]
+            print("  greek    " + String(repeating: " ", count: 17) + "value   unit")
             for (name, value) in fields {
                 let padded = name + String(repeating: " ", count: max(0, 7 - name.count))
                 let num = "\(value)"

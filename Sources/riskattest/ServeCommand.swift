@@ -134,7 +134,7 @@ struct AuditVerify: ParsableCommand {
         case .failure(let e): throw CLI.fail("audit verify: \(e)", code: 2)
         case .success(let (count, broken)):
             if json {
-                var o: [String: Any] = ["schema": "riskattest/audit-verify/v1", "entries": count, "intact": broken == nil]
+                var o: [String: Any] = ["schema": "riskattest.audit-verify/1", "entries": count, "intact": broken == nil]
                 if let b = broken { o["first_broken"] = ["seq": b.seq, "reason": b.reason] }
                 let data = (try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys, .prettyPrinted])) ?? Data()
                 print(String(decoding: data, as: UTF8.self))

@@ -137,7 +137,10 @@ final class CLIHardeningTests: XCTestCase {
         let json = try expect(1, ["verify", "--json", "--attestation", file, "--market", Self.market,
                                   "--circuit", Self.solvency, "--trust", pub, "--at", Self.at])
         assertNoRawControls(json)
-        let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [[String: Any]])
+        // riskattest.verify/1: {"schema", "results": [{"file", "report"}]} (SPEC §7.4).
+        let doc = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout)) as? [String: Any])
+        XCTAssertEqual(doc["schema"] as? String, "riskattest.verify/1")
+        let rows = try XCTUnwrap(doc["results"] as? [[String: Any]])
         let reason = try XCTUnwrap((rows.first?["report"] as? [String: Any])?["reason"] as? String)
         XCTAssertTrue(reason.contains(Self.hostileEscaped), reason)
 

@@ -5,7 +5,10 @@ import XCTest
 /// by the tool before its number formatting and tables were rewritten for large books (BENCHMARKS.md,
 /// "Large portfolios"), and must stay identical. (After the equity semantics of issue 11 changed
 /// the report's content, they were rewritten by a build with the old formatting code and the new
-/// semantics, and the new formatting code reproduced them byte for byte.) Covers all three margin modes, a 300-position
+/// semantics, and the new formatting code reproduced them byte for byte. The risk-desk output
+/// issue then changed them on purpose and they were rewritten by the tool: units in every column
+/// header, a `move (%)` column in the stress grid, haircuts and weights printed as the snapshot
+/// wrote them — every number otherwise unchanged.) Covers all three margin modes, a 300-position
 /// generated book and non-ASCII venue names (column widths count characters, not bytes).
 final class MetricsCLITests: XCTestCase {
     func check(portfolio: String, golden: String, file: StaticString = #filePath, line: UInt = #line) throws {

@@ -20,6 +20,14 @@ public struct RiskReport: Sendable, Codable, Equatable {
     public var stress: [StressRow]
     public var hedges: [HedgeSuggestion]
     public var topUp: TopUpSuggestion
+    // Optional additions (SPEC.md §7), present only when asked for, so a default report's JSON is
+    // byte for byte what it was before they existed.
+    /// `metrics --desk-units`: the unit of each Greek (the report is then tagged `riskattest.metrics/2`).
+    public var units: ReportUnits? = nil
+    /// `metrics --matrix`: price × vol P&L grid per underlying (§6.9).
+    public var stressMatrix: StressMatrix? = nil
+    /// `metrics --add/--trades`: the book before and after hypothetical trades (§6.10).
+    public var whatIf: WhatIf? = nil
 
     /// Pretty-printed JSON with sorted keys (deterministic byte output), trailing newline.
     /// The bytes are those of `JSONEncoder` with snake_case keys (`foundationJSONBytes()`),

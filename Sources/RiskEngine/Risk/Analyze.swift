@@ -364,8 +364,10 @@ struct Book {
             for ui in 0..<nU { pnl += pnlByU[s][ui] }
             let wl = sc.weight * -pnl
             if wl > pmInitial { pmInitial = wl; worst = sc.name }
-            let moves = market.underlyings.enumerated().compactMap { (ui, und) -> ScenarioMove? in
-                sc.priceMoves[und.id].map { _ in ScenarioMove(underlying: und.id, move: table.scenarioRatios[s][ui] - 1) }
+            let moves = market.underlyings.enumerated().compactMap { (_, und) -> ScenarioMove? in
+                // The snapshot's own move (its decimal's double), not `ratio − 1`, which reads
+                // -0.16000000000000003 for -0.16 (SPEC §7.3); the engine still uses the ratio.
+                sc.priceMoves[und.id].map { ScenarioMove(underlying: und.id, move: $0) }
             }
             stress.append(StressRow(scenario: sc.name, weight: sc.weight, moves: moves, volShock: Self.describe(sc.volShock),
                                     equity: equity + pnl, pnl: pnl, weightedLoss: wl,
