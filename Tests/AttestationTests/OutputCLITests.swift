@@ -242,7 +242,7 @@ final class OutputCLITests: XCTestCase {
         let inspect = try object(try expect(0, ["inspect", "--json", att]))
         docs.append(("riskattest.inspect/1", inspect))
         XCTAssertEqual((inspect["circuit"] as? [String: Any])?["name"] as? String, "solvency")
-        XCTAssertEqual(inspect["format_version"] as? Int, 2)
+        XCTAssertEqual(inspect["format_version"] as? Int, 3)
         try expect(0, ["disclose", "--attestation", att, "--openings", att + ".openings", "--instrument", "BTCUSDT-PERP", "--out", tmp("d.json")])
         let check = try object(try expect(0, ["check-disclosure", "--json", "--attestation", att, "--disclosure", tmp("d.json"),
                                               "--market", Self.market]))
